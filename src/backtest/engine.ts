@@ -183,25 +183,41 @@ export function runBacktest(name: string, panel: PricePanel, targets: Float64Arr
   const closeRow = new Float64Array(K);
   const openRow = new Float64Array(K);
 
+  // the fill being executed: decision day and fill day (read by onFill, which is allocated once)
+  let decisionDay = 0;
+  let fillDay = 0;
+  const onFill: OnFill = (k, q, fillPrice, commission) => {
+    trades.push({
+      date: dates[fillDay],
+      decisionDate: dates[decisionDay],
+      ticker: tickers[k],
+      side: q > 0 ? 'buy' : 'sell',
+      quantity: Math.abs(q),
+      fillPrice,
+      notional: Math.abs(q) * fillPrice,
+      commission,
+    });
+  };
+  const onChange = opts.rebalance === 'on-change';
   const execute = (d: number, day: number, prices: Float64Array): void => {
-    for (let k = 0; k < K; k++) row[k] = targets[k][d];
+    let changed = !onChange;
+    for (let k = 0; k < K; k++) {
+      const w = targets[k][d];
+      row[k] = w;
+      if (w !== L.lastTarget[k] && !Number.isNaN(w)) changed = true;
+    }
+    if (!changed) return;
+    decisionDay = d;
+    fillDay = day;
+    let traded: number;
     try {
-      const traded = rebalance(L, row, prices, opts, (k, q, fillPrice, commission) =>
-        trades.push({
-          date: dates[day],
-          decisionDate: dates[d],
-          ticker: tickers[k],
-          side: q > 0 ? 'buy' : 'sell',
-          quantity: Math.abs(q),
-          fillPrice,
-          notional: Math.abs(q) * fillPrice,
-          commission,
-        }),
-      );
-      const value = equityAtMarks(L);
-      turnover[day] += value > 0 ? traded / value : 0;
+      traded = rebalance(L, row, prices, opts, onFill);
     } catch (e) {
       throw new RangeError(`${name}: decision of ${dates[d]} filled on ${dates[day]}: ${(e as Error).message}`);
+    }
+    if (traded > 0) {
+      const value = equityAtMarks(L);
+      turnover[day] += value > 0 ? traded / value : 0;
     }
   };
 

@@ -102,7 +102,7 @@ test('NaN targets keep holdings; a missing fill price for a live target throws',
 
 test('top-k cohorts: k longs above T, k shorts below -T, held H days, equal split', () => {
   const tickers = ['A', 'B', 'C', 'D'];
-  const scores = [
+  const scores: Record<string, number>[] = [
     { A: 9, B: 5, C: -7, D: 2 },
     { A: Number.NaN, B: -1, C: 1, D: 8 },
     {},

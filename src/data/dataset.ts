@@ -4,8 +4,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { z } from 'zod';
 import { writeFileAtomic, writeJsonAtomic } from '../util/fs.ts';
-import { columnIndex, type CsvTable, formatCsv, readCsv } from './csv.ts';
-import { type DataIssue, DataError } from './errors.ts';
+import { type CsvTable, columnIndex, formatCsv, readCsv } from './csv.ts';
+import { DataError, type DataIssue } from './errors.ts';
 import { isIsoDate, parseTimestamp } from './time.ts';
 import type {
   Bars,
@@ -75,6 +75,7 @@ export function barsFromTable(
   const idx = columnIndex(table, ['date', 'close'], ['open', 'high', 'low', 'adj_close', 'volume']);
   const errors: DataIssue[] = [];
   const dates: IsoDate[] = [];
+  const lines: number[] = [];
   const cols = { open: [] as number[], high: [] as number[], low: [] as number[], close: [] as number[] };
   const adj: number[] = [];
   const vol: number[] = [];
@@ -86,6 +87,7 @@ export function barsFromTable(
       const s = (r.cells[idx.adj_close] ?? '').trim();
       return s !== '' && s.toLowerCase() !== 'null';
     });
+  const valueCols = (['open', 'high', 'low', 'close', 'adj_close', 'volume'] as const).filter((c) => idx[c] >= 0);
   for (const row of table.rows) {
     const rowIssues: DataIssue[] = [];
     const at = (field: string, reason: string) => rowIssues.push({ file, line: row.line, field, reason });
@@ -127,10 +129,17 @@ export function barsFromTable(
         if (Number.isFinite(x) && (x > h * (1 + 1e-9) || x < l * (1 - 1e-9)))
           at(name, `${name} ${x} outside [low ${l}, high ${h}]`);
     }
+    // A placeholder row (Yahoo writes `null` in every price column on days without a trade): one issue, not six.
+    const nulls = rowIssues.filter((i) => i.reason.startsWith('null value'));
+    if (nulls.length > 1 && nulls.length === valueCols.length) {
+      rowIssues.splice(0, rowIssues.length, ...rowIssues.filter((i) => !nulls.includes(i)));
+      at('*', 'every value is null (a placeholder row without prices); rerun with --skip-invalid to skip such rows');
+    }
     const prev = dates[dates.length - 1];
     if (isIsoDate(date) && prev !== undefined) {
-      if (date === prev) at('date', `duplicate date ${date}`);
-      else if (date < prev) at('date', `dates not ascending: ${date} after ${prev}`);
+      const prevLine = lines[lines.length - 1];
+      if (date === prev) at('date', `duplicate date ${date} (also on line ${prevLine})`);
+      else if (date < prev) at('date', `dates not ascending: ${date} after ${prev} (line ${prevLine})`);
     }
     if (rowIssues.length) {
       if (opts.skipInvalid) report.skipped.push(...rowIssues);
@@ -138,6 +147,7 @@ export function barsFromTable(
       continue;
     }
     dates.push(date);
+    lines.push(row.line);
     cols.open.push(o);
     cols.high.push(h);
     cols.low.push(l);
@@ -211,7 +221,9 @@ export function loadDataset(dir: string, opts: ReadOptions = {}): { dataset: Dat
   const report = emptyReport();
   const metaFile = join(dir, 'dataset.json');
   if (!existsSync(metaFile))
-    throw new DataError([{ file: metaFile, reason: 'not a dataset: dataset.json is missing (see docs/data-format.md)' }]);
+    throw new DataError([
+      { file: metaFile, reason: 'not a dataset: dataset.json is missing (see docs/data-format.md)' },
+    ]);
   let metaRaw: unknown;
   try {
     metaRaw = JSON.parse(readFileSync(metaFile, 'utf8'));
@@ -351,7 +363,12 @@ export function loadDataset(dir: string, opts: ReadOptions = {}): { dataset: Dat
         const rowErr: DataIssue[] = [];
         if (!isIsoDate(date)) rowErr.push({ file, line: row.line, field: 'date', reason: `not a date: "${date}"` });
         if (!Number.isFinite(value))
-          rowErr.push({ file, line: row.line, field: 'value', reason: `not a finite number: "${row.cells[idx.value]}"` });
+          rowErr.push({
+            file,
+            line: row.line,
+            field: 'value',
+            reason: `not a finite number: "${row.cells[idx.value]}"`,
+          });
         if (rowErr.length) {
           (opts.skipInvalid ? report.skipped : errors).push(...rowErr);
           continue;
@@ -380,7 +397,12 @@ export function loadDataset(dir: string, opts: ReadOptions = {}): { dataset: Dat
       const value = parseDecimal(g('value'));
       const rowErr: DataIssue[] = [];
       if (!isIsoDate(g('period_end')))
-        rowErr.push({ file: fundFile, line: row.line, field: 'period_end', reason: `not a date: "${g('period_end')}"` });
+        rowErr.push({
+          file: fundFile,
+          line: row.line,
+          field: 'period_end',
+          reason: `not a date: "${g('period_end')}"`,
+        });
       if (!Number.isFinite(value))
         rowErr.push({ file: fundFile, line: row.line, field: 'value', reason: `not a finite number: "${g('value')}"` });
       if (!g('ticker') || !g('field'))

@@ -58,10 +58,21 @@ export async function bench(): Promise<BenchResult[]> {
   const sec = best(() => {
     trades = runBacktest('sma', panel, targets, opts).trades.length;
   });
-  out.push({ name: 'backtest, 1 asset x 1M bars (SMA rule, next-open fills)', value: N / sec, unit: 'bar-steps/s', target: '>= 2e7', note: `${trades} trades` });
+  out.push({
+    name: 'backtest, 1 asset x 1M bars (SMA rule, next-open fills)',
+    value: N / sec,
+    unit: 'bar-steps/s',
+    target: '>= 2e7',
+    note: `${trades} trades`,
+  });
 
   const vsec = best(() => runVectorized(panel, targets, opts));
-  out.push({ name: 'vectorised backtest, 1 asset x 1M bars (same rule)', value: N / vsec, unit: 'bar-steps/s', target: '>= 2e7' });
+  out.push({
+    name: 'vectorised backtest, 1 asset x 1M bars (same rule)',
+    value: N / vsec,
+    unit: 'bar-steps/s',
+    target: '>= 2e7',
+  });
   out[0].target = '(ledger path)';
 
   // 10 assets x 100k bars
@@ -108,14 +119,34 @@ export async function bench(): Promise<BenchResult[]> {
   }, 2);
   const oursG = best(
     () =>
-      runBacktest('sma', { tickers: ['X'], dates: dates.slice(0, G), close: [close.subarray(0, G)], open: [open.subarray(0, G)] }, [sma], opts),
+      runBacktest(
+        'sma',
+        { tickers: ['X'], dates: dates.slice(0, G), close: [close.subarray(0, G)], open: [open.subarray(0, G)] },
+        [sma],
+        opts,
+      ),
     5,
   );
-  out.push({ name: 'grademark 0.3 backtest, same rule, 100k bars', value: G / gSec, unit: 'bar-steps/s', note: `${gTrades} round trips` });
-  out.push({ name: 'rlmf backtest, same rule, same 100k bars', value: G / oursG, unit: 'bar-steps/s', note: `x${(gSec / oursG).toFixed(0)} grademark` });
+  out.push({
+    name: 'grademark 0.3 backtest, same rule, 100k bars',
+    value: G / gSec,
+    unit: 'bar-steps/s',
+    note: `${gTrades} round trips`,
+  });
+  out.push({
+    name: 'rlmf backtest, same rule, same 100k bars',
+    value: G / oursG,
+    unit: 'bar-steps/s',
+    note: `x${(gSec / oursG).toFixed(0)} grademark`,
+  });
 
   // env.step without an LLM
-  const ds = emptyDataset({ name: 'bench', source: 'random walk', calendar: NYSE, tickers: { X: { priceBasis: 'raw', hasOhlc: true, hasVolume: false } } });
+  const ds = emptyDataset({
+    name: 'bench',
+    source: 'random walk',
+    calendar: NYSE,
+    tickers: { X: { priceBasis: 'raw', hasOhlc: true, hasVolume: false } },
+  });
   const S = 200_000;
   const start = Date.UTC(1900, 0, 1);
   ds.bars.set('X', {

@@ -15,7 +15,9 @@ function demoQuick(): BenchResult[] {
   const sec = (performance.now() - t0) / 1000;
   rmSync(dir, { recursive: true, force: true });
   if (r.status !== 0) throw new Error(`demo --quick failed: ${r.stderr}`);
-  return [{ name: '`npx rlmf demo --quick` (wall clock, process start included)', value: sec, unit: 's', target: '<= 60' }];
+  return [
+    { name: '`npx rlmf demo --quick` (wall clock, process start included)', value: sec, unit: 's', target: '<= 60' },
+  ];
 }
 
 const fmt = (v: number) => (v >= 1000 ? v.toExponential(2) : v.toFixed(v >= 10 ? 1 : 3));
@@ -28,7 +30,8 @@ for (const [name, fn] of [
 ] as const) {
   process.stderr.write(`bench: ${name}...\n`);
   const r = await fn();
-  for (const x of r) process.stderr.write(`  ${x.name}: ${fmt(x.value)} ${x.unit}${x.target ? ` (target ${x.target})` : ''}\n`);
+  for (const x of r)
+    process.stderr.write(`  ${x.name}: ${fmt(x.value)} ${x.unit}${x.target ? ` (target ${x.target})` : ''}\n`);
   results.push(...r);
 }
 

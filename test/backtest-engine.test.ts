@@ -102,11 +102,7 @@ test('NaN targets keep holdings; a missing fill price for a live target throws',
 
 test('top-k cohorts: k longs above T, k shorts below -T, held H days, equal split', () => {
   const tickers = ['A', 'B', 'C', 'D'];
-  const scores: Record<string, number>[] = [
-    { A: 9, B: 5, C: -7, D: 2 },
-    { A: Number.NaN, B: -1, C: 1, D: 8 },
-    {},
-  ];
+  const scores: Record<string, number>[] = [{ A: 9, B: 5, C: -7, D: 2 }, { A: Number.NaN, B: -1, C: 1, D: 8 }, {}];
   const w = topKCohortTargets(scores, tickers, { k: 1, holdDays: 2, threshold: 3 });
   // day 0 cohort: long A, short C, each 1/(2 positions x 2 days)
   assert.deepEqual(w[0], { A: 0.25, B: 0, C: -0.25, D: 0 });

@@ -37,9 +37,11 @@ for (const [fill, choices, rebalance] of [
     const a = runBacktest('x', p, [t], opts);
     const b = runVectorized(p, [t], opts);
     for (let i = 2; i < 400; i++) {
-      assert.ok(Math.abs(a.returns[i] - b.returns[i]) < 1e-12, `${fill} return day ${i}: ${a.returns[i]} vs ${b.returns[i]}`);
-      if (fill !== 'next-open')
-        assert.ok(Math.abs(a.logRewards[i] - b.logRewards[i]) < 1e-12, `log reward day ${i}`);
+      assert.ok(
+        Math.abs(a.returns[i] - b.returns[i]) < 1e-12,
+        `${fill} return day ${i}: ${a.returns[i]} vs ${b.returns[i]}`,
+      );
+      if (fill !== 'next-open') assert.ok(Math.abs(a.logRewards[i] - b.logRewards[i]) < 1e-12, `log reward day ${i}`);
     }
   });
 }

@@ -30,9 +30,31 @@ const TABLE1: Record<string, [number, number, number, number]> = {
 for (const [ticker, [cr, sr, av, mdd]] of Object.entries(TABLE1)) {
   test(`FLAG-TRADER Table 1 buy-and-hold ${ticker}: CR ${cr} SR ${sr} AV ${av} MDD ${mdd}`, { skip }, () => {
     const out = join(tmp, ticker);
-    rlmf('data', 'import', '--format', 'investorbench', '--in', join(raw, `${ticker.toLowerCase()}.json`), '--out', out);
+    rlmf(
+      'data',
+      'import',
+      '--format',
+      'investorbench',
+      '--in',
+      join(raw, `${ticker.toLowerCase()}.json`),
+      '--out',
+      out,
+    );
     const res = JSON.parse(
-      rlmf('backtest', '--data', out, '--strategy', 'buy-and-hold', '--from', '2020-10-01', '--to', '2021-05-05', '--preset', 'investorbench', '--json'),
+      rlmf(
+        'backtest',
+        '--data',
+        out,
+        '--strategy',
+        'buy-and-hold',
+        '--from',
+        '2020-10-01',
+        '--to',
+        '2021-05-05',
+        '--preset',
+        'investorbench',
+        '--json',
+      ),
     );
     const m = res.metrics;
     const round3 = (x: number) => Math.round(x * 1000) / 1000;

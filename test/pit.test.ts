@@ -81,8 +81,16 @@ test('bare dates count at the end of their day (conservative)', () => {
   const atClose = createMarketView(ds, closeDecisionTime(ds, '2024-03-08'));
   assert.ok(!atClose.news().some((n) => n.id === 'n5'));
   assert.ok(!atClose.fundamentals({ ticker: 'AAA' }).some((f) => f.value === 99));
-  assert.ok(!createMarketView(ds, closeDecisionTime(ds, '2024-03-07')).filings().some((f) => f.id === 'f2'));
-  assert.ok(createMarketView(ds, closeDecisionTime(ds, '2024-03-08')).filings().some((f) => f.id === 'f2'));
+  assert.ok(
+    !createMarketView(ds, closeDecisionTime(ds, '2024-03-07'))
+      .filings()
+      .some((f) => f.id === 'f2'),
+  );
+  assert.ok(
+    createMarketView(ds, closeDecisionTime(ds, '2024-03-08'))
+      .filings()
+      .some((f) => f.id === 'f2'),
+  );
 });
 
 test('filings by filing time; future filings unreachable', () => {

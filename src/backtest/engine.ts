@@ -123,7 +123,8 @@ export function rebalance(
     if (Number.isNaN(w)) continue;
     any = true;
     if (w !== L.lastTarget[k]) changed = true;
-    if (w < 0 && !opts.allowShort) throw new RangeError(`short position asked for ticker #${k} but shorting is disabled`);
+    if (w < 0 && !opts.allowShort)
+      throw new RangeError(`short position asked for ticker #${k} but shorting is disabled`);
   }
   if (!any || !changed) return 0;
   const value = equityAtMarks(L);
@@ -158,7 +159,12 @@ export function rebalance(
  * close of day d; NaN means "no decision that day" (holdings are kept). returns[0] is 0 (the starting mark) and
  * returns[1] is measured against the initial capital, so costs of fills on day 0 are not lost.
  */
-export function runBacktest(name: string, panel: PricePanel, targets: Float64Array[], opts: BacktestOptions): StrategyRun {
+export function runBacktest(
+  name: string,
+  panel: PricePanel,
+  targets: Float64Array[],
+  opts: BacktestOptions,
+): StrategyRun {
   const { tickers, dates, close } = panel;
   const K = tickers.length;
   const n = dates.length;
@@ -240,5 +246,16 @@ export function runBacktest(name: string, panel: PricePanel, targets: Float64Arr
     }
     L.prevEquity = eq;
   }
-  return { name, tickers: [...tickers], dates: [...dates], returns, equity, logRewards, weights, tickerPnl, turnover, trades };
+  return {
+    name,
+    tickers: [...tickers],
+    dates: [...dates],
+    returns,
+    equity,
+    logRewards,
+    weights,
+    tickerPnl,
+    turnover,
+    trades,
+  };
 }

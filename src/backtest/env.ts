@@ -5,7 +5,16 @@
 // for an LLM prompt.
 import { closeDecisionTime, createMarketView, type MarketView } from '../data/pit.ts';
 import type { Dataset, IsoDate } from '../data/types.ts';
-import { type BacktestOptions, createLedger, DEFAULT_BACKTEST, equityAtMarks, type Ledger, markClose, markTo, rebalance } from './engine.ts';
+import {
+  type BacktestOptions,
+  createLedger,
+  DEFAULT_BACKTEST,
+  equityAtMarks,
+  type Ledger,
+  markClose,
+  markTo,
+  rebalance,
+} from './engine.ts';
 import { type PriceBasisChoice, pricePanel, type Window } from './run.ts';
 
 export interface EnvConfig extends Window {
@@ -134,19 +143,25 @@ export function createTradingEnv(ds: Dataset, config: Partial<EnvConfig> = {}): 
       pending = null;
       const eq = equityAtMarks(L);
       L.prevEquity = eq;
-      const reward = cfg.reward === 'log-reward' ? logReward : cfg.reward === 'return' ? eq / before - 1 : Math.log(eq / before);
+      const reward =
+        cfg.reward === 'log-reward' ? logReward : cfg.reward === 'return' ? eq / before - 1 : Math.log(eq / before);
       return observe(reward, before > 0 ? traded / before : 0);
     },
     decisionDate: () => dates[i],
     view: () => createMarketView(ds, closeDecisionTime(ds, dates[i])),
     render() {
       const eq = equityAtMarks(L);
-      const lines = [`Date: ${dates[i]} (decision at the close)`, `Equity: ${eq.toFixed(2)}  Cash: ${L.cash.toFixed(2)}`];
+      const lines = [
+        `Date: ${dates[i]} (decision at the close)`,
+        `Equity: ${eq.toFixed(2)}  Cash: ${L.cash.toFixed(2)}`,
+      ];
       for (let k = 0; k < K; k++) {
         const hist: string[] = [];
         for (let j = Math.max(0, i - W + 1); j <= i; j++) hist.push(close[k][j].toFixed(2));
         const w = L.shares[k] !== 0 ? (L.shares[k] * L.mark[k]) / eq : 0;
-        lines.push(`${tickers[k]}: position ${(w * 100).toFixed(1)}% of equity; last ${hist.length} closes: ${hist.join(', ')}`);
+        lines.push(
+          `${tickers[k]}: position ${(w * 100).toFixed(1)}% of equity; last ${hist.length} closes: ${hist.join(', ')}`,
+        );
       }
       return lines.join('\n');
     },

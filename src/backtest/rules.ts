@@ -66,7 +66,8 @@ export function topKCohortTargets(scores: Record<string, number>[], tickers: rea
   });
   return scores.map((_, i) => {
     const w: TargetWeights = Object.fromEntries(tickers.map((t) => [t, 0]));
-    for (let j = Math.max(0, i - o.holdDays + 1); j <= i; j++) for (const [t, x] of Object.entries(cohorts[j])) w[t] += x;
+    for (let j = Math.max(0, i - o.holdDays + 1); j <= i; j++)
+      for (const [t, x] of Object.entries(cohorts[j])) w[t] += x;
     return w;
   });
 }

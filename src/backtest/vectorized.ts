@@ -40,7 +40,8 @@ export function runVectorized(panel: PricePanel, targets: Float64Array[], opts: 
           turnover[i] += Math.abs(w - held);
           held = w;
         }
-        if (!opts.allowShort && held < 0) throw new RangeError(`short position in ${panel.tickers[k]} but shorting is disabled`);
+        if (!opts.allowShort && held < 0)
+          throw new RangeError(`short position in ${panel.tickers[k]} but shorting is disabled`);
       } else if (fill === 'next-close') {
         if (i > 0 && held !== 0) addMove(i, held, c[i - 1], c[i]);
         if (i > 0 && decided !== held) {
@@ -65,7 +66,8 @@ export function runVectorized(panel: PricePanel, targets: Float64Array[], opts: 
         }
         if (!Number.isNaN(t[i])) decided = t[i];
       }
-      if (!opts.allowShort && decided < 0) throw new RangeError(`short position in ${panel.tickers[k]} but shorting is disabled`);
+      if (!opts.allowShort && decided < 0)
+        throw new RangeError(`short position in ${panel.tickers[k]} but shorting is disabled`);
     }
   }
   return { returns, logRewards, turnover };

@@ -60,7 +60,10 @@ function indexOf(ds: Dataset): DatasetIndex {
     const closeMs = new Map<string, Float64Array>();
     const all = new Set<IsoDate>();
     for (const [t, b] of ds.bars) {
-      closeMs.set(t, Float64Array.from(b.dates, (d) => marketCloseMs(d, ds.meta.calendar)));
+      closeMs.set(
+        t,
+        Float64Array.from(b.dates, (d) => marketCloseMs(d, ds.meta.calendar)),
+      );
       for (const d of b.dates) all.add(d);
     }
     idx = { closeMs, tradingDates: [...all].sort() };
@@ -150,8 +153,12 @@ export function createMarketView(ds: Dataset, decisionTime: number): MarketView 
       let hi = visibleCount(ticker);
       if (q?.to !== undefined) {
         const toClose = marketCloseMs(q.to, cal);
-        if (toClose > decisionTime) throw late(`bars of ${ticker} to ${q.to}`, `session closes ${new Date(toClose).toISOString()}`);
-        hi = Math.min(hi, countAtOrBefore(b.dates.length, (i) => marketCloseMs(b.dates[i], cal), toClose));
+        if (toClose > decisionTime)
+          throw late(`bars of ${ticker} to ${q.to}`, `session closes ${new Date(toClose).toISOString()}`);
+        hi = Math.min(
+          hi,
+          countAtOrBefore(b.dates.length, (i) => marketCloseMs(b.dates[i], cal), toClose),
+        );
       }
       let lo = 0;
       if (q?.from !== undefined) lo = b.dates.findIndex((d) => d >= q.from!);
@@ -176,7 +183,10 @@ export function createMarketView(ds: Dataset, decisionTime: number): MarketView 
       }
       // The session's window ends at its cutoff; deciding before then would miss (or peek at) part of it.
       const [h, m] = cutoff.split(':').map(Number);
-      const windowEnd = marketCloseMs(date, { ...cal, close: `${String(h).padStart(2, '0')}:${String(m).padStart(2, '0')}` });
+      const windowEnd = marketCloseMs(date, {
+        ...cal,
+        close: `${String(h).padStart(2, '0')}:${String(m).padStart(2, '0')}`,
+      });
       if (windowEnd > decisionTime)
         throw late(`news for session ${date}`, `its window closes ${new Date(windowEnd).toISOString()}`);
       return out.reverse();

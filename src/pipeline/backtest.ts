@@ -7,8 +7,7 @@ import type { StrategyRun } from '../backtest/types.ts';
 import { UsageError } from '../data/errors.ts';
 import { isIsoDate } from '../data/time.ts';
 import type { Dataset } from '../data/types.ts';
-import { PRESET_NAMES } from '../metrics/presets.ts';
-import { metricsForRun } from '../metrics/presets.ts';
+import { metricsForRun, PRESET_NAMES } from '../metrics/presets.ts';
 import { baselineStrategy } from '../strategies/registry.ts';
 import type { Strategy } from '../strategies/types.ts';
 import { VERSION } from '../version.ts';
@@ -35,7 +34,9 @@ export const BacktestConfigSchema = z.strictObject({
   riskFreeIsAnnual: z.boolean().optional(),
 });
 export type BacktestConfigInput = z.input<typeof BacktestConfigSchema>;
-export type BacktestConfig = z.output<typeof BacktestConfigSchema> & { fill: 'next-open' | 'next-close' | 'same-close' };
+export type BacktestConfig = z.output<typeof BacktestConfigSchema> & {
+  fill: 'next-open' | 'next-close' | 'same-close';
+};
 
 /** Validate a config once, at the edge. Errors name the field. */
 export function parseBacktestConfig(input: BacktestConfigInput, ds?: Dataset): BacktestConfig {

@@ -17,10 +17,10 @@ export function impactBySession(events: readonly HiddenEvent[], dates: readonly 
     const start = pos.get(e.firstImpactDate);
     if (start === undefined) continue;
     for (const t of e.tickers) {
-      let a = out.get(t);
-      if (!a) out.set(t, (a = new Float64Array(dates.length)));
+      const a = out.get(t) ?? new Float64Array(dates.length);
+      out.set(t, a);
       e.impactPath.forEach((f, j) => {
-        if (start + j < dates.length) a![start + j] += e.impact * f;
+        if (start + j < dates.length) a[start + j] += e.impact * f;
       });
     }
   }
@@ -31,7 +31,12 @@ export function impactBySession(events: readonly HiddenEvent[], dates: readonly 
  * At the close of day d, hold each ticker in the direction of the hidden impact landing over the next `horizon`
  * sessions (long if positive, short if negative and shorting is allowed), 1/K of equity each.
  */
-export function oracleStrategy(events: readonly HiddenEvent[], dates: readonly IsoDate[], horizon = 1, allowShort = true): Strategy {
+export function oracleStrategy(
+  events: readonly HiddenEvent[],
+  dates: readonly IsoDate[],
+  horizon = 1,
+  allowShort = true,
+): Strategy {
   const impact = impactBySession(events, dates);
   const pos = new Map(dates.map((d, i) => [d, i]));
   return {
@@ -58,7 +63,8 @@ export function oracleFactory(dataDir: string, dates: () => readonly IsoDate[], 
     if (!existsSync(join(dataDir, HIDDEN_IMPACTS_FILE)))
       throw new UsageError(`strategy "oracle" needs a synthetic market's ${HIDDEN_IMPACTS_FILE} in ${dataDir}`);
     const horizon = h === undefined ? 1 : Number(h);
-    if (!Number.isInteger(horizon) || horizon < 1) throw new UsageError(`oracle: horizon "${h}" is not a positive integer`);
+    if (!Number.isInteger(horizon) || horizon < 1)
+      throw new UsageError(`oracle: horizon "${h}" is not a positive integer`);
     return oracleStrategy(loadHiddenImpacts(dataDir), dates(), horizon, allowShort);
   };
 }

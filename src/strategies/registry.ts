@@ -13,7 +13,8 @@ export interface StrategyContext {
 function intParam(spec: string, s: string | undefined, fallback: number): number {
   if (s === undefined || s === '') return fallback;
   const v = Number(s);
-  if (!Number.isInteger(v) || v <= 0) throw new UsageError(`strategy "${spec}": parameter "${s}" is not a positive integer`);
+  if (!Number.isInteger(v) || v <= 0)
+    throw new UsageError(`strategy "${spec}": parameter "${s}" is not a positive integer`);
   return v;
 }
 

@@ -50,19 +50,57 @@ export function tinyDataset(): Dataset {
     news('n5', '2024-03-08', 'FUTURE: bare-date news (end of day)'),
   ].sort((a, b) => a.publishedMs - b.publishedMs);
   ds.filings = [
-    { id: 'f1', ticker: 'AAA', form: '10-Q', filedAt: '2024-03-05T17:00:00-05:00', filedMs: ms('2024-03-05T17:00:00-05:00') },
+    {
+      id: 'f1',
+      ticker: 'AAA',
+      form: '10-Q',
+      filedAt: '2024-03-05T17:00:00-05:00',
+      filedMs: ms('2024-03-05T17:00:00-05:00'),
+    },
     { id: 'f2', ticker: 'AAA', form: '10-K', filedAt: '2024-03-07', filedMs: ms('2024-03-07') },
   ];
   // CPI for February: first print on 03-05, revised on 03-07 (the revision must be invisible on 03-06)
   ds.macro.set('CPI', [
     { series: 'CPI', date: '2024-01-01', releasedAt: '2024-02-13', releasedMs: ms('2024-02-13'), value: 3.1 },
-    { series: 'CPI', date: '2024-02-01', releasedAt: '2024-03-05T08:30:00-05:00', releasedMs: ms('2024-03-05T08:30:00-05:00'), value: 3.2 },
-    { series: 'CPI', date: '2024-02-01', releasedAt: '2024-03-07T08:30:00-05:00', releasedMs: ms('2024-03-07T08:30:00-05:00'), value: 9.9 },
-    { series: 'CPI', date: '2024-03-01', releasedAt: '2024-04-10T08:30:00-04:00', releasedMs: ms('2024-04-10T08:30:00-04:00'), value: 9.9 },
+    {
+      series: 'CPI',
+      date: '2024-02-01',
+      releasedAt: '2024-03-05T08:30:00-05:00',
+      releasedMs: ms('2024-03-05T08:30:00-05:00'),
+      value: 3.2,
+    },
+    {
+      series: 'CPI',
+      date: '2024-02-01',
+      releasedAt: '2024-03-07T08:30:00-05:00',
+      releasedMs: ms('2024-03-07T08:30:00-05:00'),
+      value: 9.9,
+    },
+    {
+      series: 'CPI',
+      date: '2024-03-01',
+      releasedAt: '2024-04-10T08:30:00-04:00',
+      releasedMs: ms('2024-04-10T08:30:00-04:00'),
+      value: 9.9,
+    },
   ]);
   ds.fundamentals = [
-    { ticker: 'AAA', periodEnd: '2023-12-31', field: 'eps', releasedAt: '2024-02-01', releasedMs: ms('2024-02-01'), value: 1.5 },
-    { ticker: 'AAA', periodEnd: '2024-03-31', field: 'eps', releasedAt: '2024-03-08', releasedMs: ms('2024-03-08'), value: 99 },
+    {
+      ticker: 'AAA',
+      periodEnd: '2023-12-31',
+      field: 'eps',
+      releasedAt: '2024-02-01',
+      releasedMs: ms('2024-02-01'),
+      value: 1.5,
+    },
+    {
+      ticker: 'AAA',
+      periodEnd: '2024-03-31',
+      field: 'eps',
+      releasedAt: '2024-03-08',
+      releasedMs: ms('2024-03-08'),
+      value: 99,
+    },
   ];
   return ds;
 }

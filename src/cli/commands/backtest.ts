@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { loadDataset } from '../../data/dataset.ts';
 import { UsageError } from '../../data/errors.ts';
+import { tradingDates } from '../../data/pit.ts';
 import { type BacktestConfigInput, parseBacktestConfig, runBacktestJob } from '../../pipeline/backtest.ts';
 import { oracleFactory } from '../../pipeline/oracle.ts';
 import { writeRunDir } from '../../report/run-dir.ts';
@@ -44,9 +45,14 @@ function readConfigFile(file: string): BacktestConfigInput {
 export function registerBacktest(program: Command): void {
   program
     .command('backtest')
-    .description('backtest strategies on a dataset and print their metrics (optionally write a run directory and report)')
+    .description(
+      'backtest strategies on a dataset and print their metrics (optionally write a run directory and report)',
+    )
     .requiredOption('--data <dir>', 'dataset directory (rlmf data synth | import)')
-    .option('--strategy <specs...>', 'strategies, comma-separated: buy-and-hold, sma-crossover[:fast:slow], momentum[:days], random, oracle')
+    .option(
+      '--strategy <specs...>',
+      'strategies, comma-separated: buy-and-hold, sma-crossover[:fast:slow], momentum[:days], random, oracle',
+    )
     .option('--config <file>', 'JSON config (the fields of BacktestConfigSchema); flags override it')
     .option('--from <date>', 'first trading date (YYYY-MM-DD)')
     .option('--to <date>', 'last trading date (YYYY-MM-DD)')
@@ -91,7 +97,11 @@ export function registerBacktest(program: Command): void {
       };
       if (!input.strategies?.length) input.strategies = ['buy-and-hold'];
       const config = parseBacktestConfig(input, dataset);
-      const result = runBacktestJob(dataset, config, oracleFactory(f.data));
+      const result = runBacktestJob(
+        dataset,
+        config,
+        oracleFactory(f.data, () => tradingDates(dataset), config.allowShort),
+      );
       const meta = {
         config: { data: f.data, ...config },
         seed: config.seed,

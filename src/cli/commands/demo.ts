@@ -33,7 +33,11 @@ export function registerDemo(program: Command): void {
         { strategies: DEMO_STRATEGIES, seed, commissionBps: 2, slippageBps: 3, allowShort: true },
         dataset,
       );
-      const result = runBacktestJob(dataset, config, oracleFactory(dataDir, () => tradingDates(dataset), true));
+      const result = runBacktestJob(
+        dataset,
+        config,
+        oracleFactory(dataDir, () => tradingDates(dataset), true),
+      );
       steps.tick(1, 'backtests done');
       const meta = {
         title: `rlmf demo: baselines on the synthetic market (seed ${seed}${f.quick ? ', quick' : ''})`,
@@ -43,7 +47,7 @@ export function registerDemo(program: Command): void {
         dataset: { name: dataset.meta.name, source: dataset.meta.source },
         notes: [
           'The oracle reads the synthetic market’s hidden news impacts: it is an upper bound on what reading the news can earn, not a strategy.',
-          `Decisions at each close; fills at the ${config.fill}; costs ${config.commissionBps} bps commission + ${config.slippageBps} bps slippage.`,
+          `Decisions at each close; orders fill ${{ 'next-open': 'at the next open', 'next-close': 'at the next close', 'same-close': 'at the same close' }[config.fill]}; costs ${config.commissionBps} bps commission + ${config.slippageBps} bps slippage.`,
         ],
       };
       writeRunDir(f.out, { meta, runs: result.runs });

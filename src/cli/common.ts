@@ -2,7 +2,11 @@
 import { SingleBar } from 'cli-progress';
 import { UsageError } from '../data/errors.ts';
 
-export function parseNumberOption(name: string, value: string | undefined, opts: { integer?: boolean; min?: number } = {}) {
+export function parseNumberOption(
+  name: string,
+  value: string | undefined,
+  opts: { integer?: boolean; min?: number } = {},
+) {
   if (value === undefined) return undefined;
   const v = Number(value);
   if (value.trim() === '' || !Number.isFinite(v)) throw new UsageError(`--${name}: "${value}" is not a number`);

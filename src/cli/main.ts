@@ -2,6 +2,7 @@
 // (no stack trace unless --debug) and give a non-zero exit code.
 import { Command, CommanderError } from 'commander';
 import { DataError, LookAheadError, UsageError } from '../data/errors.ts';
+import { VERSION } from '../version.ts';
 import { registerBacktest } from './commands/backtest.ts';
 import { registerDataImport } from './commands/data-import.ts';
 import { registerDataSynth } from './commands/data-synth.ts';
@@ -9,7 +10,6 @@ import { registerDemo } from './commands/demo.ts';
 import { registerFeatures } from './commands/features.ts';
 import { registerMetrics } from './commands/metrics.ts';
 import { registerReport } from './commands/report.ts';
-import { VERSION } from '../version.ts';
 
 export function buildProgram(): Command {
   const program = new Command('rlmf')

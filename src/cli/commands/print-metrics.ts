@@ -18,5 +18,7 @@ export function printMetricsTable(runs: readonly StrategyRun[]): void {
     v === null || v === undefined ? '—' : kind === 'pct' ? `${(v * 100).toFixed(2)}%` : v.toFixed(3);
   console.log(`${'strategy'.padEnd(width)}${COLUMNS.map(([, h]) => h.padStart(10)).join('')}`);
   for (const r of runs)
-    console.log(`${r.name.padEnd(width)}${COLUMNS.map(([k, , kind]) => fmt(r.metrics?.[k], kind).padStart(10)).join('')}`);
+    console.log(
+      `${r.name.padEnd(width)}${COLUMNS.map(([k, , kind]) => fmt(r.metrics?.[k], kind).padStart(10)).join('')}`,
+    );
 }

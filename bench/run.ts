@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../src/util/fs.ts';
 import { bench as backtestBench } from './backtest.ts';
 import { bench as indicatorBench } from './indicators.ts';
+import { bench as lmBench } from './lm.ts';
 import type { BenchResult } from './types.ts';
 
 function demoQuick(): BenchResult[] {
@@ -26,6 +27,7 @@ const results: BenchResult[] = [];
 for (const [name, fn] of [
   ['backtest', backtestBench],
   ['indicators', indicatorBench],
+  ['lm', lmBench],
   ['demo', async () => demoQuick()],
 ] as const) {
   process.stderr.write(`bench: ${name}...\n`);

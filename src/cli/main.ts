@@ -11,7 +11,32 @@ import { registerFeatures } from './commands/features.ts';
 import { registerMetrics } from './commands/metrics.ts';
 import { registerReport } from './commands/report.ts';
 
-export function buildProgram(): Command {
+const LM_HELP = 'language models: generate, pretrain, sft, eval, import, bench (rlmf lm --help)';
+const SERVE_HELP = 'serve any backend over an OpenAI-compatible HTTP API (rlmf serve --help)';
+
+/** The language-model commands load tfjs, onnxruntime and llama.cpp: only when one of them runs. */
+async function registerLanguageModelCommands(program: Command, argv: string[]): Promise<void> {
+  const first = argv.slice(2).find((a) => !a.startsWith('-'));
+  if (first !== 'lm' && first !== 'serve') {
+    program.command('lm').description(LM_HELP);
+    program.command('serve').description(SERVE_HELP);
+    return;
+  }
+  const [{ registerLmBench }, { registerLmGenerate }, { registerServe }, { registerLmTrain }] = await Promise.all([
+    import('./commands/lm-bench.ts'),
+    import('./commands/lm-generate.ts'),
+    import('./commands/lm-serve.ts'),
+    import('./commands/lm-train.ts'),
+  ]);
+  const lm = program.command('lm').description(LM_HELP);
+  registerLmGenerate(lm);
+  registerLmTrain(lm);
+  registerLmBench(lm);
+  registerServe(program);
+  for (const c of lm.commands) c.exitOverride();
+}
+
+export async function buildProgram(argv: string[] = []): Promise<Command> {
   const program = new Command('rlmf')
     .description('Reinforcement Learning from Market Feedback: LLM trading agents, backtests and metrics')
     .version(VERSION)
@@ -26,12 +51,16 @@ export function buildProgram(): Command {
   registerMetrics(program);
   registerReport(program);
   registerDemo(program);
+  await registerLanguageModelCommands(program, argv);
   for (const c of [program, ...program.commands, ...data.commands]) c.exitOverride();
   return program;
 }
 
+/** Errors that end a run cleanly with their message (the LM cache's replay miss and budget stop among them). */
+const ONE_LINE_ERRORS = new Set(['CacheMissError', 'BudgetExceededError', 'CapabilityError']);
+
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
+  const program = await buildProgram(argv);
   const debug = argv.includes('--debug');
   try {
     await program.parseAsync(argv);
@@ -39,7 +68,8 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
     if (debug) console.error(e);
-    else if (e instanceof UsageError || e instanceof LookAheadError) console.error(`rlmf: ${e.message}`);
+    else if (e instanceof UsageError || e instanceof LookAheadError || ONE_LINE_ERRORS.has((e as Error).name))
+      console.error(`rlmf: ${(e as Error).message}`);
     else if (e instanceof DataError) console.error(`rlmf: ${e.message}`);
     else if (e instanceof Error && (e as NodeJS.ErrnoException).code === 'ENOENT')
       console.error(`rlmf: ${e.message.replace(/^ENOENT: /, '')}`);

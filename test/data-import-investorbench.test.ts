@@ -1,26 +1,14 @@
 // INVESTORBENCH importer on hand-made fixtures (the real files are checked in data-import-real.test.ts).
 import assert from 'node:assert/strict';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { test } from 'node:test';
-import { DataError, type DataIssue, UsageError } from '../src/data/errors.ts';
+import { UsageError } from '../src/data/errors.ts';
 import { headlineOf } from '../src/data/import/common.ts';
 import { importInvestorbench } from '../src/data/import/index.ts';
 import { scanJsonLines } from '../src/data/import/json-lines.ts';
+import { FIX, issuesOf, showIssue } from './helpers/data-issues.ts';
 
-const FIX = join(import.meta.dirname, 'fixtures', 'data');
 const ib = (name: string) => join(FIX, 'investorbench', name);
-const show = (i: DataIssue) =>
-  `${relative(FIX, i.file)}${i.line !== undefined ? `:${i.line}` : ''}${i.field ? ` [${i.field}]` : ''}: ${i.reason}`;
-
-function issuesOf(fn: () => unknown): string[] {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof DataError) return e.issues.map(show);
-    throw e;
-  }
-  assert.fail('expected a DataError');
-}
 
 test('prices are adjusted-only: close = adj_close = price, no OHLC or volume', () => {
   const { dataset } = importInvestorbench({ inputs: [ib('tiny.json')] });
@@ -103,8 +91,8 @@ test('--skip-invalid drops bad days (a day with two problems counts once) and wa
     ['good day'],
   );
   assert.deepEqual(dataset.meta.skipped, { [ib('bad.json.txt')]: 7 });
-  assert.deepEqual(report.skipped.map(show), BAD);
-  assert.deepEqual(report.warnings.map(show), [
+  assert.deepEqual(report.skipped.map(showIssue), BAD);
+  assert.deepEqual(report.warnings.map(showIssue), [
     'investorbench/bad.json.txt: key(s) not imported: sentiment (known: prices, news, 10k, 10q)',
   ]);
 });

@@ -1,25 +1,11 @@
 // FNSPID and StockNet importers (prices + news/tweets) on hand-made fixtures.
 import assert from 'node:assert/strict';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { test } from 'node:test';
-import { DataError, type DataIssue } from '../src/data/errors.ts';
 import { fnspidTimestamp, titleFromUrl } from '../src/data/import/fnspid.ts';
 import { importFnspid, importStocknet } from '../src/data/import/index.ts';
 import { twitterTimestamp } from '../src/data/import/stocknet.ts';
-
-const FIX = join(import.meta.dirname, 'fixtures', 'data');
-const show = (i: DataIssue) =>
-  `${relative(FIX, i.file)}${i.line !== undefined ? `:${i.line}` : ''}${i.field ? ` [${i.field}]` : ''}: ${i.reason}`;
-
-function issuesOf(fn: () => unknown): string[] {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof DataError) return e.issues.map(show);
-    throw e;
-  }
-  assert.fail('expected a DataError');
-}
+import { FIX, issuesOf, showIssue } from './helpers/data-issues.ts';
 
 test('FNSPID / Nasdaq date cells: wall clock with its stated zone, bare dates kept bare', () => {
   assert.deepEqual(fnspidTimestamp('January 25, 2024 — 03:33 am EST'), { at: '2024-01-25T03:33:00-05:00' });
@@ -77,8 +63,8 @@ test('FNSPID news with --skip-invalid: items, ticker from file name, bodies, pla
   assert.equal(dataset.news[0].source, 'nasdaq');
   assert.equal(new Date(dataset.news[1].publishedMs).toISOString(), '2023-12-19T04:59:59.999Z');
   assert.deepEqual(dataset.meta.skipped, { [NEWS_FILE]: 4 });
-  assert.deepEqual(report.skipped.map(show), NEWS_BAD);
-  assert.deepEqual(report.warnings.map(show), ['fnspid/xyz_nasdaq_articles.csv:1: column(s) not imported: Mark']);
+  assert.deepEqual(report.skipped.map(showIssue), NEWS_BAD);
+  assert.deepEqual(report.warnings.map(showIssue), ['fnspid/xyz_nasdaq_articles.csv:1: column(s) not imported: Mark']);
 });
 
 test('FNSPID folder: prices (date-times, sentiment columns left out) and summarized news together', () => {
@@ -89,7 +75,7 @@ test('FNSPID folder: prices (date-times, sentiment columns left out) and summari
   assert.deepEqual([...b.adjClose], [10.1, 10.7, 10.8]);
   assert.ok(
     report.warnings
-      .map(show)
+      .map(showIssue)
       .includes('fnspid/XYZ.csv:1: column(s) not imported: Sentiment_gpt, News_flag, Scaled_sentiment'),
   );
   const summarized = dataset.news.filter((n) => n.body === 'Futures slip.' || n.body === 'July news.');
@@ -132,7 +118,7 @@ test('StockNet with --skip-invalid: tweets as news, repeats merged, tickers unit
       ['twitter-104', '2014-01-06T15:00:00-05:00', ['ABC'], '$ABC offset tweet', 'twitter'],
     ],
   );
-  assert.deepEqual(report.warnings.map(show), [
+  assert.deepEqual(report.warnings.map(showIssue), [
     `stocknet/tweets_raw_text/XYZ.jsonl:2 [id_str]: tweet 100 repeated (first at ${join(SN, 'tweets_raw_text', 'XYZ.jsonl')}:1); kept once`,
   ]);
   assert.deepEqual(dataset.meta.skipped, {

@@ -2,26 +2,14 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { test } from 'node:test';
-import { DataError, type DataIssue, UsageError } from '../src/data/errors.ts';
+import { DataError, UsageError } from '../src/data/errors.ts';
 import { importYahoo } from '../src/data/import/index.ts';
 import { NYSE } from '../src/data/types.ts';
+import { FIX, issuesOf, showIssue } from './helpers/data-issues.ts';
 
-const FIX = join(import.meta.dirname, 'fixtures', 'data');
 const yahoo = (name: string) => join(FIX, 'yahoo', name);
-const show = (i: DataIssue) =>
-  `${relative(FIX, i.file)}${i.line !== undefined ? `:${i.line}` : ''}${i.field ? ` [${i.field}]` : ''}: ${i.reason}`;
-
-function issuesOf(fn: () => unknown): string[] {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof DataError) return e.issues.map(show);
-    throw e;
-  }
-  assert.fail('expected a DataError');
-}
 
 test('plain Yahoo CSV: values, ticker from file name, raw basis, NYSE calendar, provenance hash', () => {
   const { dataset, report } = importYahoo({ inputs: [yahoo('AAPL.csv')] });
@@ -85,13 +73,15 @@ test('--skip-invalid keeps the good rows, counts skipped rows per file and lists
   // line 18 has a time part (`2020-01-24 00:00:00-05:00`): the date is taken
   assert.deepEqual(b.dates, ['2020-01-02', '2020-01-10', '2020-01-23', '2020-01-24']);
   assert.deepEqual(dataset.meta.skipped, { [yahoo('bad-rows.csv')]: 13 });
-  assert.deepEqual(report.skipped.map(show), BAD_ROWS);
+  assert.deepEqual(report.skipped.map(showIssue), BAD_ROWS);
   assert.equal(dataset.meta.provenance!.skipInvalid, true);
 });
 
 test('byte order mark: warning, stripped, CRLF lines read', () => {
   const { dataset, report } = importYahoo({ inputs: [yahoo('MSFT-bom.csv')], ticker: 'MSFT' });
-  assert.deepEqual(report.warnings.map(show), ['yahoo/MSFT-bom.csv:1: byte order mark (BOM) at start of file removed']);
+  assert.deepEqual(report.warnings.map(showIssue), [
+    'yahoo/MSFT-bom.csv:1: byte order mark (BOM) at start of file removed',
+  ]);
   const b = dataset.bars.get('MSFT')!;
   assert.deepEqual(b.dates, ['2020-01-02', '2020-01-03']);
   assert.equal(b.volume[1], 21116200);

@@ -147,3 +147,18 @@ test('env: discrete actions reproduce the batch backtest, step by step', () => {
   const v = env.view();
   assert.equal(v.lastBarDate('AAA'), '2024-03-11');
 });
+
+test('env: a custom renderer gets the state and a point-in-time view', () => {
+  const ds = tinyDataset();
+  const env = createTradingEnv(ds, {
+    window: 2,
+    renderState: (s) =>
+      `${s.decisionDate}|${s.closes[0].join(',')}|${s.view
+        .news()
+        .map((n) => n.id)
+        .join(',')}`,
+  });
+  env.reset();
+  // decision at the close of 03-06: AAA closes of 03-05 and 03-06, news published up to then
+  assert.equal(env.render(), '2024-03-06|101,102|n1,n2,n3');
+});

@@ -34,6 +34,35 @@ export interface EnvConfig extends Window {
    * - 'log-reward': position x ln(P_t / P_{t-1}), INVESTOR-BENCH's reward (costs excluded).
    */
   reward: 'log-return' | 'return' | 'log-reward';
+  /** Renders the state as text for an LLM prompt (default: `defaultRenderState`). */
+  renderState?: (state: EnvState) => string;
+}
+
+/** What a prompt renderer gets: the portfolio, the recent closes, and the point-in-time view (news, filings, macro). */
+export interface EnvState {
+  decisionDate: IsoDate;
+  equity: number;
+  cash: number;
+  tickers: readonly string[];
+  /** Weight of each ticker at the decision close. */
+  weights: number[];
+  /** The last `window` closes of each ticker, oldest first, up to the decision close. */
+  closes: number[][];
+  view: MarketView;
+}
+
+export function defaultRenderState(s: EnvState): string {
+  const lines = [
+    `Date: ${s.decisionDate} (decision at the close)`,
+    `Equity: ${s.equity.toFixed(2)}  Cash: ${s.cash.toFixed(2)}`,
+  ];
+  s.tickers.forEach((t, k) => {
+    const hist = s.closes[k].map((c) => c.toFixed(2));
+    lines.push(
+      `${t}: position ${(s.weights[k] * 100).toFixed(1)}% of equity; last ${hist.length} closes: ${hist.join(', ')}`,
+    );
+  });
+  return lines.join('\n');
 }
 
 export const DEFAULT_ENV: EnvConfig = {
@@ -151,19 +180,16 @@ export function createTradingEnv(ds: Dataset, config: Partial<EnvConfig> = {}): 
     view: () => createMarketView(ds, closeDecisionTime(ds, dates[i])),
     render() {
       const eq = equityAtMarks(L);
-      const lines = [
-        `Date: ${dates[i]} (decision at the close)`,
-        `Equity: ${eq.toFixed(2)}  Cash: ${L.cash.toFixed(2)}`,
-      ];
-      for (let k = 0; k < K; k++) {
-        const hist: string[] = [];
-        for (let j = Math.max(0, i - W + 1); j <= i; j++) hist.push(close[k][j].toFixed(2));
-        const w = L.shares[k] !== 0 ? (L.shares[k] * L.mark[k]) / eq : 0;
-        lines.push(
-          `${tickers[k]}: position ${(w * 100).toFixed(1)}% of equity; last ${hist.length} closes: ${hist.join(', ')}`,
-        );
-      }
-      return lines.join('\n');
+      const from = Math.max(0, i - W + 1);
+      return (cfg.renderState ?? defaultRenderState)({
+        decisionDate: dates[i],
+        equity: eq,
+        cash: L.cash,
+        tickers,
+        weights: Array.from(L.shares, (sh, k) => (sh !== 0 ? (sh * L.mark[k]) / eq : 0)),
+        closes: close.map((c) => Array.from(c.subarray(from, i + 1))),
+        view: env.view(),
+      });
     },
   };
   return env;

@@ -170,3 +170,70 @@ test("lm import: stories260K .bin + tok512.bin -> checkpoint dir that generates 
   assert.equal(g.usage.promptTokens, ref.prompt_token_ids.length);
   await m.close();
 });
+
+test('lm sft --engine ort --freeze-layers 2 on models/micro: bottom layers untouched; stop + --resume == straight', async () => {
+  const base = join(repoRoot, 'models', 'micro');
+  const data = join(tmp, 'sft-ort.jsonl');
+  writeFileSync(
+    data,
+    [
+      { prompt: 'Headline: Fed hikes rates. Sentiment:', completion: ' negative' },
+      { prompt: 'Headline: Quantix Systems beats estimates. Sentiment:', completion: ' positive' },
+      { prompt: 'Headline: Inflation cools. Sentiment:', completion: ' positive' },
+    ]
+      .map((x) => JSON.stringify(x))
+      .join('\n'),
+  );
+  const args = (out: string) => [
+    'sft',
+    '--model',
+    base,
+    '--data',
+    data,
+    '--out',
+    out,
+    '--steps',
+    '4',
+    '--freeze-layers',
+    '2',
+    '--batch',
+    '3',
+    '--lr',
+    '1e-3',
+    '--quiet',
+  ];
+  const straight = (await cli(args(join(tmp, 'ort-a')))) as Record<string, unknown>;
+  assert.equal(straight.engine, 'ort');
+  assert.equal(straight.mode, 'full');
+  await cli([...args(join(tmp, 'ort-b')), '--stop-after', '2']);
+  const resumed = (await cli([...args(join(tmp, 'ort-b')), '--resume'])) as Record<string, unknown>;
+  assert.equal(resumed.steps, 4);
+  for (const f of ['model.safetensors', 'optimizer.safetensors']) {
+    assert.ok(readFileSync(join(tmp, 'ort-a', f)).equals(readFileSync(join(tmp, 'ort-b', f))), f);
+  }
+  const { readSafetensors } = await import('../src/lm/formats/safetensors.ts');
+  const before = readSafetensors(join(base, 'model.safetensors')).tensors;
+  const after_ = readSafetensors(join(tmp, 'ort-a', 'model.safetensors')).tensors;
+  for (const [name, t] of before) {
+    const same = Buffer.from(t.data.buffer).equals(
+      Buffer.from((after_.get(name) as { data: Float32Array }).data.buffer),
+    );
+    const frozen = /^model\.layers\.[01]\./.test(name);
+    assert.equal(same, frozen, `${name} ${frozen ? 'is frozen' : 'trains'}`);
+  }
+});
+
+test('lm sft --lora --engine ort is a usage error that points to --engine tfjs', async () => {
+  const { UsageError } = await import('../src/data/errors.ts');
+  await assert.rejects(
+    cli(
+      ['sft', '--model', join(repoRoot, 'models', 'micro'), '--data', corpus, '--out', join(tmp, 'y')].concat([
+        '--lora',
+        '--engine',
+        'ort',
+        '--quiet',
+      ]),
+    ),
+    (e: unknown) => e instanceof UsageError && /--engine tfjs/.test(e.message),
+  );
+});

@@ -6,25 +6,18 @@ import { DataError, UsageError } from '../../data/errors.ts';
 import { generateMarket } from '../../data/synth/generate.ts';
 import {
   loadCheckpoint,
-  saveCheckpoint,
+  saveArraysCheckpoint,
   type TrainableSpec,
   type TrainingStateJson,
 } from '../../lm/builtin/checkpoint.ts';
 import { countParams, initParams, presetConfig } from '../../lm/builtin/config.ts';
+import { createEngine, type EngineName, parseEngine, type TrainEngine } from '../../lm/builtin/engine.ts';
 import { loadWeights } from '../../lm/builtin/load.ts';
-import { disposeModel, lossFn, type Model, modelFromArrays } from '../../lm/builtin/model.ts';
-import { buildTrainableModel, effectiveParams, restoreTrainer } from '../../lm/builtin/session.ts';
+import { disposeModel, lossFn, modelFromArrays } from '../../lm/builtin/model.ts';
+import { effectiveParams } from '../../lm/builtin/session.ts';
 import { initTf, tf } from '../../lm/builtin/tf.ts';
 import { loadTokenizerFor } from '../../lm/builtin/tokenizer.ts';
-import {
-  createTrainer,
-  disposeTrainer,
-  type SftExample,
-  sampleSft,
-  sampleWindows,
-  type Trainer,
-  trainStep,
-} from '../../lm/builtin/train.ts';
+import { type Batch, type SftExample, sampleSft, sampleWindows } from '../../lm/builtin/train.ts';
 import { loadTokenizer, trainBpe } from '../../lm/tokenizer/index.ts';
 import type { Tokenizer } from '../../lm/tokenizer/types.ts';
 import { parseNumberOption, printJson, progress } from '../common.ts';
@@ -59,30 +52,31 @@ interface LoopOptions {
   title: string;
 }
 
-/** Run the trainer to `steps` total optimizer steps, checkpointing every saveEvery and at the end. */
-function trainLoop(
-  tr: Trainer,
+/** Run the engine to `steps` total optimizer steps, checkpointing every saveEvery and at the end. */
+async function trainLoop(
+  eng: TrainEngine,
   o: LoopOptions,
-  nextBatch: () => ReturnType<typeof sampleWindows>,
+  nextBatch: () => Batch,
   save: () => void,
-): { finalLoss: number; tokensPerSecond: number } {
-  const end = o.stopAfter > 0 ? Math.min(o.steps, tr.state.step + o.stopAfter) : o.steps;
-  const bar = progress(o.title, end - tr.state.step, o.quiet);
+): Promise<{ finalLoss: number; tokensPerSecond: number; seconds: number }> {
+  const end = o.stopAfter > 0 ? Math.min(o.steps, eng.step + o.stopAfter) : o.steps;
+  const bar = progress(`${o.title} (${eng.name})`, end - eng.step, o.quiet);
   let finalLoss = Number.NaN;
   let tokens = 0;
   const t0 = performance.now();
-  while (tr.state.step < end) {
+  while (eng.step < end) {
     const micro = Array.from({ length: o.accum }, nextBatch);
-    const r = trainStep(tr, micro);
-    tokens += micro.reduce((s, b) => s + b.inputs.length * b.inputs[0].length, 0);
+    const r = await eng.trainStep(micro);
+    tokens += micro.reduce((s, b) => s + b.inputs.length * (b.inputs[0]?.length ?? 0), 0);
     finalLoss = r.loss;
     const tps = tokens / ((performance.now() - t0) / 1000);
     bar.tick(1, `loss ${r.loss.toFixed(3)} lr ${r.lr.toExponential(2)} ${tps.toFixed(0)} tok/s`);
-    if (o.saveEvery > 0 && tr.state.step % o.saveEvery === 0 && tr.state.step < end) save();
+    if (o.saveEvery > 0 && eng.step % o.saveEvery === 0 && eng.step < end) save();
   }
   bar.done();
   save();
-  return { finalLoss, tokensPerSecond: tokens / ((performance.now() - t0) / 1000) };
+  const seconds = (performance.now() - t0) / 1000;
+  return { finalLoss, tokensPerSecond: tokens / seconds, seconds };
 }
 
 interface CommonTrainOpts {
@@ -100,6 +94,8 @@ interface CommonTrainOpts {
   clip?: string;
   resume?: boolean;
   quiet?: boolean;
+  engine?: string;
+  threads?: string;
 }
 
 function numbers(o: CommonTrainOpts) {
@@ -118,6 +114,7 @@ function numbers(o: CommonTrainOpts) {
     warmup: int('warmup', o.warmup, Math.min(100, Math.ceil(steps / 10)), 0),
     weightDecay: parseNumberOption('weight-decay', o.weightDecay, { min: 0 }) ?? 0.1,
     clip: parseNumberOption('clip', o.clip, { min: 0 }) ?? 1,
+    threads: int('threads', o.threads, 1),
   };
 }
 
@@ -146,12 +143,12 @@ export interface PretrainOptions extends CommonTrainOpts {
 }
 
 export async function pretrainCommand(o: PretrainOptions): Promise<Record<string, unknown>> {
-  await initTf();
   const n = numbers(o);
-  let tokenizer: Tokenizer;
-  let model: Model;
-  let tr: Trainer;
   const spec: TrainableSpec = { mode: 'full', freezeLayers: 0 };
+  const engineName: EngineName = parseEngine(o.engine, spec);
+  if (engineName === 'tfjs') await initTf();
+  let tokenizer: Tokenizer;
+  let eng: TrainEngine;
   const ck = resumable(o) ? loadCheckpoint(o.out) : undefined;
   let corpus = o.corpus;
   if (ck?.training) {
@@ -160,10 +157,25 @@ export async function pretrainCommand(o: PretrainOptions): Promise<Record<string
     corpus = typeof saved === 'string' ? saved : undefined;
   }
   const docs = corpusDocs(corpus, n.seed);
+  const optim = {
+    lr: n.lr,
+    warmupSteps: n.warmup,
+    totalSteps: n.steps,
+    accumSteps: n.accum,
+    weightDecay: n.weightDecay,
+    clipNorm: n.clip,
+  };
   if (ck) {
     tokenizer = loadTokenizer(o.out);
-    model = buildTrainableModel(ck.config, ck.params, spec);
-    tr = restoreTrainer(model, ck);
+    eng = await createEngine(engineName, {
+      config: ck.config,
+      params: ck.params,
+      spec,
+      optim,
+      seed: n.seed,
+      resume: ck,
+      threads: n.threads,
+    });
   } else {
     const preset = presetConfig(o.preset);
     const vocab = parseNumberOption('vocab', o.vocab, { integer: true, min: 16 }) ?? preset.vocab_size;
@@ -172,11 +184,11 @@ export async function pretrainCommand(o: PretrainOptions): Promise<Record<string
     config.bos_token_id = tokenizer.bosId ?? 1;
     config.eos_token_id = tokenizer.eosId ?? 2;
     config.max_position_embeddings = Math.max(config.max_position_embeddings, n.seq);
-    model = buildTrainableModel(config, initParams(config, n.seed), spec);
-    const optim = { lr: n.lr, warmupSteps: n.warmup, totalSteps: n.steps, accumSteps: n.accum };
-    tr = createTrainer(model, { ...optim, weightDecay: n.weightDecay, clipNorm: n.clip }, n.seed);
+    const params = initParams(config, n.seed);
+    eng = await createEngine(engineName, { config, params, spec, optim, seed: n.seed, threads: n.threads });
   }
-  const stream = tokenizeCorpus(tokenizer, docs, model.config.bos_token_id, model.config.eos_token_id);
+  const config = eng.config;
+  const stream = tokenizeCorpus(tokenizer, docs, config.bos_token_id, config.eos_token_id);
   const run = {
     command: 'pretrain',
     preset: o.preset,
@@ -184,24 +196,26 @@ export async function pretrainCommand(o: PretrainOptions): Promise<Record<string
     seed: n.seed,
     batch: n.batch,
     seq: n.seq,
+    engine: engineName,
   };
-  const r = trainLoop(
-    tr,
+  const r = await trainLoop(
+    eng,
     { ...n, title: 'pretrain', quiet: o.quiet },
-    () => sampleWindows(stream, n.batch, n.seq, tr.state.rng),
-    () => saveCheckpoint(o.out, model, { tokenizerJson: tokenizer.toJSON(), trainer: tr, trainable: spec, run }),
+    () => sampleWindows(stream, n.batch, n.seq, eng.rng),
+    () => eng.save(o.out, { tokenizerJson: tokenizer.toJSON(), run }),
   );
   const summary = {
     out: o.out,
-    params: countParams(model.config),
-    vocab: model.config.vocab_size,
+    engine: engineName,
+    params: countParams(config),
+    vocab: config.vocab_size,
     corpusTokens: stream.length,
-    steps: tr.state.step,
+    steps: eng.step,
     finalLoss: r.finalLoss,
     tokensPerSecond: Math.round(r.tokensPerSecond),
+    seconds: Math.round(r.seconds * 10) / 10,
   };
-  disposeTrainer(tr);
-  disposeModel(model);
+  await eng.close();
   return summary;
 }
 
@@ -246,12 +260,10 @@ export function readSftJsonl(file: string): { prompt: string; completion: string
 }
 
 export async function sftCommand(o: SftOptions): Promise<Record<string, unknown>> {
-  await initTf();
   const n = numbers(o);
   const resume = resumable(o);
   const src = resume ? o.out : o.model;
   const w = loadWeights(src);
-  const tokenizer = await loadTokenizerFor(src, w, resume ? undefined : o.tokenizer);
   let spec: TrainableSpec = {
     mode: o.lora ? 'lora' : 'full',
     freezeLayers: parseNumberOption('freeze-layers', o.freezeLayers, { integer: true, min: 0 }) ?? 0,
@@ -265,43 +277,58 @@ export async function sftCommand(o: SftOptions): Promise<Record<string, unknown>
       seed: n.seed,
     };
   }
-  let model: Model;
-  let tr: Trainer;
   let data = o.data;
-  if (resume) {
-    const ck = w.checkpoint!;
+  const ck = resume ? w.checkpoint! : undefined;
+  if (ck) {
     applySaved(n, ck.training!.state);
     if (typeof ck.training!.state.run?.data === 'string') data = ck.training!.state.run.data;
     spec = ck.training!.state.trainable;
-    model = buildTrainableModel(ck.config, ck.params, spec, ck.adapter?.tensors);
-    tr = restoreTrainer(model, ck);
-  } else {
-    model = buildTrainableModel(w.config, w.checkpoint ? effectiveParams(w.checkpoint) : w.params, spec);
-    const optim = { lr: n.lr, warmupSteps: n.warmup, totalSteps: n.steps, accumSteps: n.accum };
-    tr = createTrainer(model, { ...optim, weightDecay: n.weightDecay, clipNorm: n.clip }, n.seed);
   }
-  const bos = tokenizer.bosId ?? model.config.bos_token_id;
-  const eos = tokenizer.eosId ?? model.config.eos_token_id;
+  const engineName = parseEngine(o.engine, spec);
+  // tfjs is needed for the tfjs engine and for merging a LoRA base checkpoint's adapter into its weights.
+  if (engineName === 'tfjs' || w.checkpoint?.adapter) await initTf();
+  const tokenizer = await loadTokenizerFor(src, w, resume ? undefined : o.tokenizer);
+  const bos = tokenizer.bosId ?? w.config.bos_token_id;
+  const eos = tokenizer.eosId ?? w.config.eos_token_id;
+  const optim = {
+    lr: n.lr,
+    warmupSteps: n.warmup,
+    totalSteps: n.steps,
+    accumSteps: n.accum,
+    weightDecay: n.weightDecay,
+    clipNorm: n.clip,
+  };
+  const eng = await createEngine(engineName, {
+    config: w.config,
+    params: ck ? ck.params : w.checkpoint ? effectiveParams(w.checkpoint) : w.params,
+    spec,
+    optim,
+    seed: n.seed,
+    resume: ck,
+    threads: n.threads,
+    padId: eos,
+  });
   const examples: SftExample[] = readSftJsonl(data).map((e) => ({
     prompt: [bos, ...tokenizer.encode(e.prompt)],
     completion: [...tokenizer.encode(e.completion), eos],
   }));
-  const run = { command: 'sft', data, base: o.model, seed: n.seed, batch: n.batch, seq: n.seq };
-  const r = trainLoop(
-    tr,
+  const run = { command: 'sft', data, base: o.model, seed: n.seed, batch: n.batch, seq: n.seq, engine: engineName };
+  const r = await trainLoop(
+    eng,
     { ...n, title: 'sft', quiet: o.quiet },
-    () => sampleSft(examples, n.batch, n.seq, eos, tr.state.rng),
-    () => saveCheckpoint(o.out, model, { tokenizerJson: tokenizer.toJSON(), trainer: tr, trainable: spec, run }),
+    () => sampleSft(examples, n.batch, n.seq, eos, eng.rng),
+    () => eng.save(o.out, { tokenizerJson: tokenizer.toJSON(), run }),
   );
   const summary = {
     out: o.out,
+    engine: engineName,
     mode: spec.mode,
     examples: examples.length,
-    steps: tr.state.step,
+    steps: eng.step,
     finalLoss: r.finalLoss,
+    tokensPerSecond: Math.round(r.tokensPerSecond),
   };
-  disposeTrainer(tr);
-  disposeModel(model);
+  await eng.close();
   return summary;
 }
 
@@ -335,15 +362,31 @@ export async function evalCommand(o: { model: string; tokenizer?: string; file: 
   return { model: o.model, file: o.file, tokens: count, nll: nll / count, perplexity: Math.exp(nll / count) };
 }
 
-/** Convert a llama2.c .bin or GGUF (+ tokenizer) to a checkpoint directory. */
-export async function importCommand(o: { from: string; tokenizer?: string; out: string }) {
-  await initTf();
+/**
+ * Convert a llama2.c .bin, a GGUF or a checkpoint directory (+ tokenizer) to a checkpoint directory holding only
+ * config.json, model.safetensors (F32, or F16 with dtype 'f16') and tokenizer.json — no training state.
+ */
+export async function importCommand(o: { from: string; tokenizer?: string; out: string; dtype?: string }) {
+  const dtype = (o.dtype ?? 'f32').toLowerCase();
+  if (dtype !== 'f32' && dtype !== 'f16') throw new UsageError(`--dtype: "${o.dtype}" is not one of f32 | f16`);
   const w = loadWeights(o.from);
+  if (w.checkpoint?.adapter) await initTf();
   const tok = await loadTokenizerFor(o.from, w, o.tokenizer);
-  const model = modelFromArrays(w.config, w.params);
-  saveCheckpoint(o.out, model, { tokenizerJson: tok.toJSON() });
-  disposeModel(model);
-  return { from: o.from, out: o.out, params: countParams(w.config), vocab: w.config.vocab_size, sha256: w.sha256 };
+  const params = w.checkpoint ? effectiveParams(w.checkpoint) : w.params;
+  saveArraysCheckpoint(o.out, {
+    config: w.config,
+    params,
+    tokenizerJson: tok.toJSON(),
+    dtype: dtype === 'f16' ? 'F16' : 'F32',
+  });
+  return {
+    from: o.from,
+    out: o.out,
+    dtype,
+    params: countParams(w.config),
+    vocab: w.config.vocab_size,
+    sha256: w.sha256,
+  };
 }
 
 function trainOptions(c: Command): Command {
@@ -361,6 +404,11 @@ function trainOptions(c: Command): Command {
     .option('--save-every <n>', 'also checkpoint every n steps', '0')
     .option('--stop-after <n>', 'stop this invocation after n steps (resume later with --resume)', '0')
     .option('--resume', 'continue the run saved in --out exactly where it stopped (same --steps)')
+    .option(
+      '--engine <name>',
+      'ort (onnxruntime graph, ~4x faster; default) | tfjs (reference; the only engine with LoRA, default for --lora)',
+    )
+    .option('--threads <n>', 'onnxruntime intra-op threads (ort engine)', '1')
     .option('--quiet', 'no progress output');
 }
 
@@ -385,7 +433,7 @@ export function registerLmTrain(lm: Command): void {
       .requiredOption('--model <path>', 'base model: checkpoint dir, llama2.c .bin or .gguf')
       .option('--tokenizer <path>', 'tokenizer (needed for a llama2.c .bin)')
       .requiredOption('--data <file>', 'JSONL with {"prompt": ..., "completion": ...} per line')
-      .option('--lora', 'train LoRA adapters instead of the full weights')
+      .option('--lora', 'train LoRA adapters instead of the full weights (tfjs engine only)')
       .option('--lora-rank <n>', 'LoRA rank', '8')
       .option('--lora-alpha <x>', 'LoRA alpha (scale = alpha/rank)', '16')
       .option('--lora-dropout <x>', 'LoRA input dropout', '0')
@@ -402,9 +450,12 @@ export function registerLmTrain(lm: Command): void {
     .action(async (o) => printJson(await evalCommand(o)));
 
   lm.command('import')
-    .description('convert a llama2.c .bin or a GGUF (F32/F16) to a built-in checkpoint directory')
-    .requiredOption('--from <file>', 'llama2.c .bin or .gguf')
+    .description(
+      'convert a llama2.c .bin, a GGUF (F32/F16) or a checkpoint dir to a checkpoint directory (weights only)',
+    )
+    .requiredOption('--from <path>', 'llama2.c .bin, .gguf or checkpoint directory')
     .option('--tokenizer <path>', 'tokenizer (needed for a llama2.c .bin)')
     .requiredOption('--out <dir>', 'checkpoint directory')
+    .option('--dtype <t>', 'f32 | f16 storage of model.safetensors', 'f32')
     .action(async (o) => printJson(await importCommand(o)));
 }

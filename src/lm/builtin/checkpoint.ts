@@ -50,6 +50,21 @@ function tensorsOf(m: Map<string, tf.Tensor>): Map<string, Tensor> {
   return out;
 }
 
+/** Write a checkpoint directory atomically as a whole: `write` fills a sibling temp dir, which is renamed into place. */
+function writeDirAtomic(dir: string, write: (tmp: string) => void): void {
+  const tmp = join(dirname(dir), `.${basename(dir)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+  try {
+    write(tmp);
+    const old = `${tmp}.old`;
+    if (existsSync(dir)) renameSync(dir, old);
+    renameSync(tmp, dir);
+    rmSync(old, { recursive: true, force: true });
+  } catch (e) {
+    rmSync(tmp, { recursive: true, force: true });
+    throw e;
+  }
+}
+
 /**
  * Save a model (and optionally its tokenizer JSON and trainer state) to `dir`. LoRA adapters, when attached, are saved
  * separately and the base weights unmerged.
@@ -59,8 +74,7 @@ export function saveCheckpoint(
   model: Model,
   opts: { tokenizerJson?: unknown; trainer?: Trainer; trainable?: TrainableSpec; run?: Record<string, unknown> } = {},
 ): void {
-  const tmp = join(dirname(dir), `.${basename(dir)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
-  try {
+  writeDirAtomic(dir, (tmp) => {
     writeJsonAtomic(join(tmp, 'config.json'), configJson(model.config));
     const weights = new Map<string, tf.Tensor>();
     for (const [name] of paramShapes(model.config)) weights.set(name, model.weights.get(name)!);
@@ -94,14 +108,50 @@ export function saveCheckpoint(
       };
       writeJsonAtomic(join(tmp, 'training_state.json'), state);
     }
-    const old = `${tmp}.old`;
-    if (existsSync(dir)) renameSync(dir, old);
-    renameSync(tmp, dir);
-    rmSync(old, { recursive: true, force: true });
-  } catch (e) {
-    rmSync(tmp, { recursive: true, force: true });
-    throw e;
-  }
+  });
+}
+
+/** What saveArraysCheckpoint writes: weights as plain arrays (no tfjs model), optional training state. */
+export interface ArraysCheckpoint {
+  config: LlamaConfig;
+  params: ParamArrays;
+  tokenizerJson?: unknown;
+  /** training_state.json + optimizer.safetensors (moments keyed by trainable parameter name). */
+  training?: { state: TrainingStateJson; m: ParamArrays; v: ParamArrays };
+  /** Stored dtype of model.safetensors (default F32; optimizer moments are always F32). */
+  dtype?: 'F32' | 'F16';
+}
+
+/** The same directory layout as saveCheckpoint, from plain arrays (the onnxruntime trainer, imports, exports). */
+export function saveArraysCheckpoint(dir: string, ck: ArraysCheckpoint): void {
+  const dtype = ck.dtype ?? 'F32';
+  writeDirAtomic(dir, (tmp) => {
+    writeJsonAtomic(join(tmp, 'config.json'), {
+      ...configJson(ck.config),
+      torch_dtype: dtype === 'F16' ? 'float16' : 'float32',
+    });
+    const weights = new Map<string, Tensor>();
+    for (const [name, shape] of paramShapes(ck.config)) {
+      const data = ck.params.get(name);
+      if (!data) throw new Error(`saveArraysCheckpoint: parameter ${name} missing`);
+      weights.set(name, { shape, data });
+    }
+    writeSafetensors(join(tmp, 'model.safetensors'), weights, { format: 'pt' }, { dtype });
+    if (ck.tokenizerJson !== undefined) writeJsonAtomic(join(tmp, 'tokenizer.json'), ck.tokenizerJson);
+    if (ck.training) {
+      const shapes = new Map(paramShapes(ck.config));
+      const moments = new Map<string, Tensor>();
+      for (const [name, m] of ck.training.m) {
+        const shape = shapes.get(name);
+        const v = ck.training.v.get(name);
+        if (!shape || !v) throw new Error(`saveArraysCheckpoint: optimizer state for ${name} incomplete`);
+        moments.set(`exp_avg.${name}`, { shape, data: m });
+        moments.set(`exp_avg_sq.${name}`, { shape, data: v });
+      }
+      writeSafetensors(join(tmp, 'optimizer.safetensors'), moments);
+      writeJsonAtomic(join(tmp, 'training_state.json'), ck.training.state);
+    }
+  });
 }
 
 function readJson(file: string): unknown {

@@ -97,6 +97,45 @@ export function decodeTokens(
   return decodeWith(tfStepper(m), m.config, promptIds, opts, decode);
 }
 
+/** A Stepper whose step is asynchronous (the onnxruntime decoder). */
+export interface AsyncStepper {
+  step(ids: number[]): Promise<Float32Array>;
+  readonly length: number;
+  close(): void;
+}
+
+/**
+ * The decoding loop as a generator: yields the ids to feed next, receives their logits, returns the result. Drives
+ * both the synchronous and the asynchronous steppers, so their token choices are the same code.
+ */
+function* decodeLoop(
+  stepperLength: () => number,
+  config: LlamaConfig,
+  promptIds: number[],
+  opts: DecodeOptions,
+  decode: (ids: number[]) => string,
+): Generator<number[], DecodeResult, Float32Array> {
+  if (promptIds.length === 0) throw new Error('generate: empty prompt (prepend BOS)');
+  const rng = createRng(opts.seed ?? 0).fork('sample');
+  const stopIds = new Set(opts.stopIds ?? [config.eos_token_id]);
+  const stops = (opts.stop ?? []).filter((s) => s.length > 0);
+  const ids: number[] = [];
+  let logits = yield promptIds;
+  while (ids.length < opts.maxTokens) {
+    const next = sampleToken(logits, opts, rng);
+    if (stopIds.has(next)) return { ids, text: decode(ids), finishReason: 'stop' };
+    ids.push(next);
+    if (stops.length) {
+      const text = decode(ids);
+      const cut = firstStop(text, stops);
+      if (cut >= 0) return { ids, text: text.slice(0, cut), finishReason: 'stop' };
+    }
+    if (ids.length >= opts.maxTokens || stepperLength() >= config.max_position_embeddings) break;
+    logits = yield [next];
+  }
+  return { ids, text: decode(ids), finishReason: 'length' };
+}
+
 /** decodeTokens over any Stepper (tfjs or the plain-JS decoder); closes the stepper at the end. */
 export function decodeWith(
   stepper: Stepper,
@@ -105,26 +144,29 @@ export function decodeWith(
   opts: DecodeOptions,
   decode: (ids: number[]) => string,
 ): DecodeResult {
-  if (promptIds.length === 0) throw new Error('generate: empty prompt (prepend BOS)');
-  const rng = createRng(opts.seed ?? 0).fork('sample');
-  const stopIds = new Set(opts.stopIds ?? [config.eos_token_id]);
-  const stops = (opts.stop ?? []).filter((s) => s.length > 0);
-  const ids: number[] = [];
   try {
-    let logits = stepper.step(promptIds);
-    while (ids.length < opts.maxTokens) {
-      const next = sampleToken(logits, opts, rng);
-      if (stopIds.has(next)) return { ids, text: decode(ids), finishReason: 'stop' };
-      ids.push(next);
-      if (stops.length) {
-        const text = decode(ids);
-        const cut = firstStop(text, stops);
-        if (cut >= 0) return { ids, text: text.slice(0, cut), finishReason: 'stop' };
-      }
-      if (ids.length >= opts.maxTokens || stepper.length >= config.max_position_embeddings) break;
-      logits = stepper.step([next]);
-    }
-    return { ids, text: decode(ids), finishReason: 'length' };
+    const loop = decodeLoop(() => stepper.length, config, promptIds, opts, decode);
+    let r = loop.next();
+    while (!r.done) r = loop.next(stepper.step(r.value));
+    return r.value;
+  } finally {
+    stepper.close();
+  }
+}
+
+/** decodeWith over an asynchronous stepper (same token choices); closes the stepper at the end. */
+export async function decodeWithAsync(
+  stepper: AsyncStepper,
+  config: LlamaConfig,
+  promptIds: number[],
+  opts: DecodeOptions,
+  decode: (ids: number[]) => string,
+): Promise<DecodeResult> {
+  try {
+    const loop = decodeLoop(() => stepper.length, config, promptIds, opts, decode);
+    let r = loop.next();
+    while (!r.done) r = loop.next(await stepper.step(r.value));
+    return r.value;
   } finally {
     stepper.close();
   }

@@ -1,6 +1,7 @@
 // safetensors read/write: 8-byte little-endian header length N, N bytes of JSON
 // { name: { dtype, shape, data_offsets: [begin, end] }, __metadata__?: { string: string } }, then the data bytes
-// (offsets relative to the end of the header). Reads F32, F16 and BF16 into Float32; writes F32 only.
+// (offsets relative to the end of the header). Reads F32, F16 and BF16 into Float32; writes F32 (default) or F16
+// (IEEE half, round to nearest even; a value that overflows half's range is an error, never a silent infinity).
 // Writes are deterministic (keys sorted by code unit, data in that order, header padded with spaces to 8 bytes) and
 // atomic (temp file + rename).
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
@@ -127,8 +128,51 @@ export function readSafetensors(file: string, names?: string[]): SafetensorsFile
   return { tensors, metadata };
 }
 
-/** Serialize tensors as F32 safetensors bytes: keys sorted by code unit, header space-padded to a multiple of 8. */
-export function encodeSafetensors(tensors: Map<string, Tensor>, metadata?: Record<string, string>): Uint8Array {
+const f32 = new Float32Array(1);
+const u32 = new Uint32Array(f32.buffer);
+
+/** float -> IEEE half bits, round to nearest even (subnormals kept; overflow gives ±Infinity's bits 0x7c00). */
+export function floatToHalf(x: number): number {
+  f32[0] = x;
+  const b = u32[0] as number;
+  const sign = (b >>> 16) & 0x8000;
+  const exp = (b >>> 23) & 0xff;
+  const mant = b & 0x7fffff;
+  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
+  const e = exp - 112; // half exponent field
+  if (e >= 31) return sign | 0x7c00;
+  if (e <= 0) {
+    if (e < -10) return sign;
+    const full = mant | 0x800000;
+    const shift = 14 - e;
+    let h = full >>> shift;
+    const rem = full & ((1 << shift) - 1);
+    const halfway = 1 << (shift - 1);
+    if (rem > halfway || (rem === halfway && h & 1)) h++;
+    return sign | h;
+  }
+  let h = (e << 10) | (mant >>> 13);
+  const rem = mant & 0x1fff;
+  if (rem > 0x1000 || (rem === 0x1000 && h & 1)) h++; // a carry into the exponent is the correct rounding
+  return sign | h;
+}
+
+export interface EncodeOptions {
+  /** Stored dtype of every tensor (default F32). */
+  dtype?: 'F32' | 'F16';
+}
+
+/**
+ * Serialize tensors as safetensors bytes (F32, or F16 with `dtype: 'F16'`): keys sorted by code unit, header
+ * space-padded to a multiple of 8.
+ */
+export function encodeSafetensors(
+  tensors: Map<string, Tensor>,
+  metadata?: Record<string, string>,
+  opts: EncodeOptions = {},
+): Uint8Array {
+  const dtype = opts.dtype ?? 'F32';
+  const width = dtype === 'F16' ? 2 : 4;
   if (endianness() !== 'LE') throw new Error('the safetensors writer needs a little-endian host');
   const names = [...tensors.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   const header: Record<string, unknown> = {};
@@ -148,8 +192,8 @@ export function encodeSafetensors(tensors: Map<string, Tensor>, metadata?: Recor
     if (count !== t.data.length) {
       throw new Error(`tensor ${name}: shape ${JSON.stringify(t.shape)} needs ${count} values, has ${t.data.length}`);
     }
-    header[name] = { dtype: 'F32', shape: t.shape, data_offsets: [offset, offset + 4 * count] };
-    offset += 4 * count;
+    header[name] = { dtype, shape: t.shape, data_offsets: [offset, offset + width * count] };
+    offset += width * count;
   }
   let json = JSON.stringify(header);
   const pad = (8 - (Buffer.byteLength(json) % 8)) % 8;
@@ -159,15 +203,33 @@ export function encodeSafetensors(tensors: Map<string, Tensor>, metadata?: Recor
   new DataView(out.buffer).setBigUint64(0, BigInt(headerBytes.length), true);
   out.set(headerBytes, 8);
   let pos = 8 + headerBytes.length;
+  const view = new DataView(out.buffer);
   for (const name of names) {
     const d = tensors.get(name)!.data;
-    out.set(new Uint8Array(d.buffer, d.byteOffset, d.byteLength), pos);
-    pos += d.byteLength;
+    if (dtype === 'F32') {
+      out.set(new Uint8Array(d.buffer, d.byteOffset, d.byteLength), pos);
+      pos += d.byteLength;
+      continue;
+    }
+    for (let i = 0; i < d.length; i++) {
+      const x = d[i] as number;
+      const h = floatToHalf(x);
+      if ((h & 0x7c00) === 0x7c00 && Number.isFinite(x)) {
+        throw new Error(`tensor ${name}[${i}] = ${x} is outside the F16 range (|x| < 65520)`);
+      }
+      view.setUint16(pos, h, true);
+      pos += 2;
+    }
   }
   return out;
 }
 
-/** Write tensors as an F32 safetensors file, atomically. */
-export function writeSafetensors(file: string, tensors: Map<string, Tensor>, metadata?: Record<string, string>): void {
-  writeFileAtomic(file, encodeSafetensors(tensors, metadata));
+/** Write tensors as an F32 (or `dtype: 'F16'`) safetensors file, atomically. */
+export function writeSafetensors(
+  file: string,
+  tensors: Map<string, Tensor>,
+  metadata?: Record<string, string>,
+  opts: EncodeOptions = {},
+): void {
+  writeFileAtomic(file, encodeSafetensors(tensors, metadata, opts));
 }

@@ -8,6 +8,7 @@ import { registerDataImport } from './commands/data-import.ts';
 import { registerDataSynth } from './commands/data-synth.ts';
 import { registerDemo } from './commands/demo.ts';
 import { registerFeatures } from './commands/features.ts';
+import { registerFinrllama } from './commands/finrllama.ts';
 import { registerMetrics } from './commands/metrics.ts';
 import { registerReport } from './commands/report.ts';
 
@@ -33,7 +34,6 @@ async function registerLanguageModelCommands(program: Command, argv: string[]): 
   registerLmTrain(lm);
   registerLmBench(lm);
   registerServe(program);
-  for (const c of lm.commands) c.exitOverride();
 }
 
 export async function buildProgram(argv: string[] = []): Promise<Command> {
@@ -51,8 +51,10 @@ export async function buildProgram(argv: string[] = []): Promise<Command> {
   registerMetrics(program);
   registerReport(program);
   registerDemo(program);
+  registerFinrllama(program);
   await registerLanguageModelCommands(program, argv);
-  for (const c of [program, ...program.commands, ...data.commands]) c.exitOverride();
+  for (const c of program.commands) for (const sub of c.commands) sub.exitOverride();
+  for (const c of [program, ...program.commands]) c.exitOverride();
   return program;
 }
 

@@ -1,0 +1,260 @@
+// `rlmf finrllama eval`: score the held-out period's news with each variant and evaluate the scores (contest strategy,
+// per-ticker view, rank IC, parse failures). Variants: every RUN/scores/<variant>.jsonl of --run, the word-list
+// `teacher` (computed when absent), and `base` when a model is given (--backend / --model). docs/papers/finrllama.md.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { UsageError } from '../../data/errors.ts';
+import type { Dataset } from '../../data/types.ts';
+import type { LanguageModel } from '../../lm/types.ts';
+import { evaluateScores, type VariantEvaluation } from '../../papers/finrllama/evaluate.ts';
+import { scoreScale } from '../../papers/finrllama/prompt.ts';
+import {
+  type DataSource,
+  defaultSplit,
+  loadSource,
+  type RunConfig,
+  readRunConfig,
+  readRunScores,
+  testDates,
+} from '../../papers/finrllama/run.ts';
+import {
+  type ScoreMethod,
+  type ScoreOptions,
+  type ScoreRecord,
+  scoreNews,
+  teacherModel,
+} from '../../papers/finrllama/score.ts';
+import { parseNumberOption, printJson, progress } from '../common.ts';
+
+interface EvalFlags {
+  run?: string;
+  data?: string;
+  synthSeed?: string;
+  from?: string;
+  to?: string;
+  backend?: string;
+  model?: string;
+  tokenizer?: string;
+  method?: string;
+  temperature?: string;
+  prompt?: string;
+  newsLookback?: string;
+  signalStrength?: string;
+  lookahead?: string;
+  fill?: string;
+  seed?: string;
+  curves?: boolean;
+  json?: boolean;
+}
+
+function oneOf<T extends string>(name: string, v: string | undefined, allowed: readonly T[]): T | undefined {
+  if (v === undefined) return undefined;
+  if (!(allowed as readonly string[]).includes(v))
+    throw new UsageError(`--${name}: "${v}" is not one of ${allowed.join(', ')}`);
+  return v as T;
+}
+
+/** The variant's summary for printing: curves and dates only with --curves. */
+function summary(ev: VariantEvaluation, curves: boolean): Record<string, unknown> {
+  if (curves) return { ...ev };
+  const { dates: _dates, per_ticker, ...rest } = ev;
+  return {
+    ...rest,
+    per_ticker: Object.fromEntries(Object.entries(per_ticker).map(([t, v]) => [t, { ...v, curve: undefined }])),
+  };
+}
+
+const pct = (x: number | null) => (x === null ? 'n/a' : `${(100 * x).toFixed(2)}%`);
+const fix = (x: number | null, d = 3) => (x === null ? 'n/a' : x.toFixed(d));
+
+export async function runFinrllamaEval(f: EvalFlags): Promise<Record<string, VariantEvaluation>> {
+  let config: RunConfig | undefined;
+  let source: DataSource;
+  if (f.run) {
+    config = readRunConfig(f.run);
+    source = config.data;
+    if (f.data || f.synthSeed) throw new UsageError('--run names its data: drop --data / --synth-seed');
+  } else if (f.data && f.synthSeed) throw new UsageError('give --data or --synth-seed, not both');
+  else if (f.data) source = { dir: f.data };
+  else
+    source = {
+      synth: { seed: parseNumberOption('synth-seed', f.synthSeed ?? '42', { integer: true, min: 0 })!, quick: true },
+    };
+  const ds: Dataset = loadSource(source);
+  const S =
+    parseNumberOption('signal-strength', f.signalStrength, { integer: true, min: 3 }) ?? config?.signalStrength ?? 10;
+  scoreScale(S);
+  const lookahead = parseNumberOption('lookahead', f.lookahead, { integer: true, min: 1 }) ?? config?.lookahead ?? 3;
+  const split = config?.split ?? defaultSplit(ds, 0.7, lookahead);
+  const from = f.from ?? split.testFrom;
+  const to = f.to ?? split.testTo;
+  const dates = testDates(ds, { ...split, testFrom: from, testTo: to });
+  if (dates.length < 2) throw new UsageError(`fewer than 2 trading dates between ${from} and ${to}`);
+  const fill = oneOf('fill', f.fill, ['next-open', 'next-close', 'same-close'] as const);
+  const scoreOpts: ScoreOptions = {
+    prompt: {
+      signalStrength: S,
+      variant: oneOf('prompt', f.prompt, ['paper', 'compact'] as const),
+      news: f.newsLookback
+        ? { lookbackDays: parseNumberOption('news-lookback', f.newsLookback, { min: 0 }) }
+        : undefined,
+    },
+    method: oneOf<ScoreMethod>('method', f.method, ['generate', 'expected']),
+    temperature: parseNumberOption('temperature', f.temperature, { min: 0 }),
+    seed: parseNumberOption('seed', f.seed, { integer: true, min: 0 }) ?? config?.seed ?? 0,
+    tickers: config?.tickers,
+  };
+
+  const variants = f.run ? readRunScores(f.run) : new Map<string, ScoreRecord[]>();
+  const score = async (name: string, model: LanguageModel) => {
+    const bar = progress(`finrllama ${name}`, dates.length, !!f.json);
+    const recs = await scoreNews(model, ds, dates, { ...scoreOpts, onProgress: () => bar.tick() });
+    bar.done();
+    variants.set(name, recs);
+  };
+  if (!variants.has('teacher')) await score('teacher', teacherModel({ signalStrength: S }));
+  if (f.backend || f.model) {
+    const { openModel, parseBackend } = await import('../../lm/open.ts');
+    const model = await openModel({
+      backend: parseBackend(f.backend ?? 'builtin'),
+      model: f.model,
+      tokenizer: f.tokenizer,
+    });
+    try {
+      await score('base', model);
+    } finally {
+      await model.close();
+    }
+  }
+  const out: Record<string, VariantEvaluation> = {};
+  for (const [name, recs] of [...variants].sort(([a], [b]) => (a < b ? -1 : 1)))
+    out[name] = evaluateScores(ds, recs, {
+      from,
+      to,
+      tickers: config?.tickers,
+      signalStrength: S,
+      lookahead,
+      ...(fill && { backtest: { timing: { decision: 'close', fill } } }),
+    });
+  return out;
+}
+
+interface TrainFlags {
+  preset: string;
+  seed?: string;
+  out: string;
+  pretrainSteps?: string;
+  sftSteps?: string;
+  rlEpochs?: string;
+  samples?: string;
+  rlLr?: string;
+  reward?: string;
+  baseline?: string;
+  credit?: string;
+  lookahead?: string;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+export async function runFinrllamaTrain(f: TrainFlags): Promise<Record<string, unknown>> {
+  if (f.preset !== 'quick') throw new UsageError(`--preset: "${f.preset}" is not one of quick`);
+  if (existsSync(join(f.out, 'config.json')) || existsSync(join(f.out, 'scores')))
+    throw new UsageError(`--out ${f.out} already holds a finrllama run: choose a new directory`);
+  const int = (n: string, v: string | undefined, min = 0) => parseNumberOption(n, v, { integer: true, min });
+  const { trainQuick } = await import('../../papers/finrllama/pipeline.ts');
+  const r = await trainQuick({
+    seed: int('seed', f.seed) ?? 0,
+    out: f.out,
+    pretrainSteps: int('pretrain-steps', f.pretrainSteps),
+    sftSteps: int('sft-steps', f.sftSteps),
+    rlEpochs: int('rl-epochs', f.rlEpochs),
+    samplesPerPrompt: int('samples', f.samples, 1),
+    rlLr: parseNumberOption('rl-lr', f.rlLr, { min: 0 }),
+    reward: oneOf('reward', f.reward, ['fixed', 'as-coded'] as const),
+    baseline: oneOf('baseline', f.baseline, ['moving-average', 'none'] as const),
+    credit: oneOf('credit', f.credit, ['per-ticker', 'step-sum'] as const),
+    lookahead: int('lookahead', f.lookahead, 1),
+    onLog: f.quiet || f.json ? undefined : (x) => process.stderr.write(`${JSON.stringify(x)}\n`),
+  });
+  return {
+    run: r.run,
+    seconds: r.seconds,
+    variants: Object.fromEntries(
+      Object.entries(r.evaluation).map(([k, v]) => [
+        k,
+        {
+          ic: v.ic,
+          sharpe_ratio: v.sharpe_ratio,
+          cumulative_return: v.cumulative_return,
+          win_rate: v.win_rate,
+          parse_failure_rate: v.parse_failure_rate,
+        },
+      ]),
+    ),
+  };
+}
+
+export function registerFinrllama(program: Command): void {
+  const cmd = program
+    .command('finrllama')
+    .description('FinRLlama (FinRL Contest 2024 task 2): news sentiment scores from a language model, evaluated');
+  cmd
+    .command('train')
+    .description(
+      'pretrain, distil the word-list teacher and train by REINFORCE on the synthetic market (built-in model)',
+    )
+    .requiredOption('--preset <name>', 'quick: QUICK synthetic market, micro model')
+    .requiredOption('--out <dir>', 'run directory to create (config.json, scores/, training_log.jsonl, summary.json)')
+    .option('--seed <n>', 'seed of the market and of every draw (default 0)')
+    .option('--pretrain-steps <n>', 'next-token steps on the headline corpus (default 300)')
+    .option('--sft-steps <n>', 'supervised steps on the teacher scores (default 150)')
+    .option('--rl-epochs <n>', 'REINFORCE passes over the training dates (default 1)')
+    .option('--samples <n>', 'sampled answers per (date, ticker) (default 2)')
+    .option('--rl-lr <x>', 'REINFORCE learning rate (default 5e-5)')
+    .option('--reward <mode>', 'fixed (default) | as-coded')
+    .option('--baseline <kind>', 'moving-average (default) | none')
+    .option('--credit <kind>', 'per-ticker (default) | step-sum (as coded)')
+    .option('--lookahead <days>', 'forward-return horizon of the reward (default 3; the code: 14)')
+    .option('--quiet', 'no training log on stderr')
+    .option('--json', 'print the summary as JSON')
+    .action(async (f: TrainFlags) => {
+      const out = await runFinrllamaTrain(f);
+      if (f.json) printJson(out);
+      else console.log(`run written to ${out.run}; rlmf finrllama eval --run ${out.run}`);
+    });
+  cmd
+    .command('eval')
+    .description('evaluate each variant on the held-out period: IC, contest Sharpe / return / win rate, parse failures')
+    .option('--run <dir>', 'a finrllama run directory (config.json, scores/<variant>.jsonl)')
+    .option('--data <dir>', 'dataset directory (without --run)')
+    .option('--synth-seed <n>', 'embedded synthetic market (QUICK) with this seed (default 42; without --run, --data)')
+    .option('--from <date>', 'first held-out decision date (default: the run split, or after the first 70 %)')
+    .option('--to <date>', 'last held-out decision date')
+    .option('--backend <name>', 'also score a `base` variant with this backend: builtin | llama-cpp | openai | fake')
+    .option('--model <path>', 'model for the base variant')
+    .option('--tokenizer <path>', 'tokenizer for a llama2.c model')
+    .option('--method <m>', 'generate (default: 5 tokens, parsed) | expected (softmax over the score answers)')
+    .option('--temperature <t>', 'sampling temperature for generate (default 0 = greedy)')
+    .option('--prompt <variant>', 'paper (default) | compact')
+    .option('--news-lookback <days>', 'headlines of the last N calendar days (default: the decision session)')
+    .option('--signal-strength <S>', 'scores in [-S, S], threshold T = floor(S/3) (default 10)')
+    .option('--lookahead <days>', 'forward-return horizon of the IC, trading days (default 3)')
+    .option('--fill <when>', 'next-open (default) | next-close | same-close')
+    .option('--seed <n>', 'base seed of the per-(date, ticker) sampling seeds')
+    .option('--curves', 'include per-ticker cumulative-return curves and dates in the JSON')
+    .option('--json', 'print one JSON object: a key per variant')
+    .action(async (f: EvalFlags) => {
+      const out = await runFinrllamaEval(f);
+      if (f.json) {
+        printJson(Object.fromEntries(Object.entries(out).map(([k, v]) => [k, summary(v, !!f.curves)])));
+        return;
+      }
+      console.log('variant        IC      Sharpe  cum.return  win rate  parse fail  (buy & hold: return, Sharpe)');
+      for (const [k, v] of Object.entries(out))
+        console.log(
+          `${k.padEnd(12)} ${fix(v.ic).padStart(6)} ${fix(v.sharpe_ratio, 2).padStart(8)} ${pct(v.cumulative_return).padStart(10)} ` +
+            `${pct(v.win_rate).padStart(9)} ${pct(v.parse_failure_rate).padStart(10)}  (${pct(v.buy_and_hold.cumulative_return)}, ${fix(v.buy_and_hold.sharpe_ratio, 2)})`,
+        );
+    });
+}

@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { runFinrllamaEval, runFinrllamaTrain } from '../src/cli/commands/finrllama.ts';
+import { UsageError } from '../src/data/errors.ts';
+import { closeDecisionTime } from '../src/data/pit.ts';
+import { generateMarket, QUICK_SYNTH_CONFIG } from '../src/data/synth/index.ts';
+import { trainingCorpus, trainQuick } from '../src/papers/finrllama/pipeline.ts';
+import { readRunConfig, readRunScores } from '../src/papers/finrllama/run.ts';
+
+const tmp = mkdtempSync(join(tmpdir(), 'finrllama-pipeline-'));
+after(() => rmSync(tmp, { recursive: true, force: true }));
+
+test('quick pipeline (tiny settings): run directory, four variants, training log; eval --run reproduces it', async () => {
+  const out = join(tmp, 'run');
+  const r = await trainQuick({
+    seed: 3,
+    out,
+    pretrainSteps: 4,
+    sftSteps: 2,
+    rlEpochs: 1,
+    rlDays: 4,
+    testDays: 6,
+    samplesPerPrompt: 1,
+  });
+  const cfg = readRunConfig(out);
+  assert.deepEqual(cfg.data, { synth: { seed: 3, quick: true } });
+  assert.ok(cfg.split.trainTo < cfg.split.testFrom);
+  const scores = readRunScores(out);
+  assert.deepEqual([...scores.keys()], ['base', 'rlmf', 'sft', 'teacher']);
+  const n = scores.get('teacher')!.length;
+  assert.ok(n > 0);
+  for (const v of scores.values()) {
+    assert.equal(v.length, n, 'every variant scores the same (date, ticker) pairs');
+    for (const x of v) assert.ok(x.date >= cfg.split.testFrom && x.date <= cfg.split.testTo);
+  }
+  const lines = readFileSync(join(out, 'training_log.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  assert.deepEqual([...new Set(lines.map((l) => l.phase))], ['pretrain', 'sft', 'rl']);
+  assert.ok(lines.filter((l) => l.phase === 'rl').length <= 4);
+  assert.ok(existsSync(join(out, 'summary.json')));
+  for (const k of ['setup', 'pretrain', 'sft', 'rl', 'evaluate', 'total']) assert.equal(typeof r.seconds[k], 'number');
+  const ev = await runFinrllamaEval({ run: out, json: true });
+  assert.deepEqual(Object.keys(ev), ['base', 'rlmf', 'sft', 'teacher']);
+  for (const k of Object.keys(ev)) {
+    assert.equal(ev[k].ic, r.evaluation[k].ic);
+    assert.equal(ev[k].sharpe_ratio, r.evaluation[k].sharpe_ratio);
+    assert.equal(ev[k].parse_failure_rate, r.evaluation[k].parse_failure_rate);
+  }
+  // the CLI refuses to write over a run
+  await assert.rejects(runFinrllamaTrain({ preset: 'quick', out }), UsageError);
+  await assert.rejects(runFinrllamaTrain({ preset: 'full', out: join(tmp, 'x') }), /--preset/);
+});
+
+test('training corpus: the dataset headlines published after the training period are left out', () => {
+  const m = generateMarket({ ...QUICK_SYNTH_CONFIG, seed: 2, days: 100, corpusLines: 600 });
+  const ds = m.dataset;
+  const cut = closeDecisionTime(ds, '2021-03-15');
+  const lines = trainingCorpus(m.corpus, ds, cut);
+  const before = ds.news.filter((x) => x.publishedMs <= cut);
+  const all = m.corpus.split('\n').filter((l) => l.trim() !== '');
+  assert.ok(before.length > 10 && before.length < ds.news.length);
+  assert.equal(lines.length, all.length - (ds.news.length - before.length));
+  assert.deepEqual(
+    lines.slice(0, before.length),
+    before.map((x) => x.headline),
+  );
+  assert.deepEqual(lines.slice(before.length), all.slice(ds.news.length));
+  assert.throws(() => trainingCorpus(`odd first line\n${m.corpus}`, ds, cut), /corpus layout/);
+});

@@ -28,6 +28,27 @@ test('writeReport: html, metrics.json and valid PNGs; byte-identical on rerun', 
   // no external resources, values shown, text escaped
   assert.doesNotMatch(html, /(src|href)=["']?https?:/);
   assert.match(html, /12\.34%/);
+  // the metrics table: labelled columns, percentages, ratios, "—" for null, the trades count
+  const table = html.slice(html.indexOf('<table id="metrics">'), html.indexOf('</table>'));
+  for (const label of [
+    'Strategy',
+    'Trades',
+    'Cumulative return',
+    'Annual vol',
+    'Sharpe',
+    'Sortino',
+    'Max drawdown',
+    'Hit rate',
+  ])
+    assert.match(table, new RegExp(`>${label}</th>`), label);
+  const firstRow = table.slice(
+    table.indexOf('buy &amp; hold'),
+    table.indexOf('</tr>', table.indexOf('buy &amp; hold')),
+  );
+  assert.deepEqual(
+    [...firstRow.matchAll(/<td>([^<]*)<\/td>/g)].map((m) => m[1]),
+    [String(input.runs[0].trades.length), '12.34%', '5.67%', '20.00%', '1.23', '—', '-7.89%', '55.00%'],
+  );
   assert.doesNotMatch(html, /<script>alert/);
   assert.match(html, /&lt;script&gt;alert/);
   assert.doesNotMatch(html, /<img src=x/);

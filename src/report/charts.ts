@@ -134,7 +134,8 @@ function lineChart(opts: {
   height: number;
   maxPoints: number;
   yFormat: (v: number) => string;
-  yName: string;
+  /** A second title line saying what the y axis measures. */
+  subtitle: string;
 }): ChartSpec {
   const { width, lines } = opts;
   const legendWidth = width - 80;
@@ -153,7 +154,7 @@ function lineChart(opts: {
       data: s.data,
       showSymbol: false,
       symbol: 'none',
-      lineStyle: { width: 1.5 },
+      lineStyle: { width: lines.length > 6 ? 1 : 1.5 },
       emphasis: { disabled: true },
       connectNulls: false,
     };
@@ -166,9 +167,12 @@ function lineChart(opts: {
     textStyle: { fontFamily: FONT, color: TEXT },
     title: {
       text: opts.title,
+      subtext: opts.subtitle,
       left: 12,
-      top: 10,
+      top: 8,
+      itemGap: 4,
       textStyle: { fontFamily: FONT, fontSize: 14, fontWeight: 'bold', color: TEXT },
+      subtextStyle: { fontFamily: FONT, fontSize: 12, color: MUTED },
     },
     legend: {
       type: 'plain',
@@ -180,7 +184,7 @@ function lineChart(opts: {
       itemHeight: 4,
       textStyle: { fontFamily: FONT, fontSize: 12, color: TEXT },
     },
-    grid: { left: 72, right: 28, top: 48, bottom: legendH + 50 },
+    grid: { left: 64, right: 28, top: 64, bottom: legendH + 50 },
     xAxis: {
       type: 'time',
       axisLabel: { color: MUTED, fontFamily: FONT, hideOverlap: true },
@@ -190,8 +194,6 @@ function lineChart(opts: {
     yAxis: {
       type: 'value',
       scale: true,
-      name: opts.yName,
-      nameTextStyle: { color: MUTED, fontFamily: FONT, align: 'left' },
       axisLabel: { color: MUTED, fontFamily: FONT, formatter: opts.yFormat },
       splitLine: { lineStyle: { color: '#e6e6e6' } },
     },
@@ -209,7 +211,7 @@ export function equityChart(runs: readonly StrategyRun[]): ChartSpec {
     height: 400,
     maxPoints: MAX_POINTS,
     yFormat: compactNumber,
-    yName: 'portfolio value',
+    subtitle: 'portfolio value at each close',
   });
 }
 
@@ -222,7 +224,7 @@ export function drawdownChart(runs: readonly StrategyRun[]): ChartSpec {
     height: 300,
     maxPoints: MAX_POINTS,
     yFormat: percentLabel,
-    yName: 'below running peak',
+    subtitle: 'equity / running peak - 1',
   });
 }
 
@@ -236,7 +238,7 @@ export function tickerPnlChart(run: StrategyRun): ChartSpec {
     height: 290,
     maxPoints: MAX_POINTS_SMALL,
     yFormat: percentLabel,
-    yName: 'P&L / starting capital',
+    subtitle: 'cumulative P&L by ticker, % of starting capital',
   });
 }
 

@@ -54,6 +54,13 @@ const KNOWN: Record<string, { label: string; format: MetricFormat }> = {
   numtrades: { label: 'Trades', format: 'count' },
   tradecount: { label: 'Trades', format: 'count' },
   days: { label: 'Days', format: 'count' },
+  timeinmarket: { label: 'Time in market', format: 'percent' },
+  // INVESTOR-BENCH's own metrics (sum of log rewards, its Sharpe, annual vol, max drawdown): see docs/metrics.md
+  investorbenchcr: { label: 'IB cumulative return', format: 'percent' },
+  investorbenchsr: { label: 'IB Sharpe', format: 'ratio' },
+  investorbenchav: { label: 'IB annual vol', format: 'percent' },
+  investorbenchmdd: { label: 'IB max drawdown', format: 'percent' },
+  investorbenchnprices: { label: 'IB prices', format: 'count' },
   ndays: { label: 'Days', format: 'count' },
   downsiderisk: { label: 'Downside risk', format: 'percent' },
   nperiods: { label: 'Periods', format: 'count' },

@@ -2,23 +2,10 @@
 // Layout contract (docs/lm-builtin.md): HF names, Float32, row-major, linear weights [out, in] with y = x · Wᵀ.
 import { DataError, UsageError } from '../../data/errors.ts';
 import { createRng } from '../../util/rng.ts';
+import type { LlamaConfig as FileLlamaConfig } from '../formats/types.ts';
 
-export interface LlamaConfig {
-  vocab_size: number;
-  hidden_size: number;
-  intermediate_size: number;
-  num_hidden_layers: number;
-  num_attention_heads: number;
-  num_key_value_heads: number;
-  head_dim?: number;
-  rms_norm_eps: number;
-  rope_theta: number;
-  max_position_embeddings: number;
-  tie_word_embeddings: boolean;
-  bos_token_id: number;
-  eos_token_id: number;
-  hidden_act: 'silu';
-}
+/** The model's configuration: the HF config.json fields the file readers produce, with head_dim optional (D / H). */
+export type LlamaConfig = Omit<FileLlamaConfig, 'architectures' | 'model_type' | 'head_dim'> & { head_dim?: number };
 
 /** A parameter set: HF name -> Float32 values (row-major). */
 export type ParamArrays = Map<string, Float32Array>;

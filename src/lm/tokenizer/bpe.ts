@@ -1,6 +1,8 @@
 // BPE building blocks shared by the tokenizers: the greedy pair-merge loop (priority queue over a linked list of
 // symbols, as llama.cpp and HF tokenizers do it), the GPT-2 byte <-> unicode map, UTF-8 helpers and regex conversion.
 
+import { createHeap } from '../../util/heap.ts';
+
 /**
  * Merge adjacent symbols until no pair merges: at each step the pair with the LOWEST priority value is merged
  * (ties: the leftmost). `priority(a, b)` returns undefined when a+b is not a merge. BPE ranks and negated
@@ -14,44 +16,16 @@ export function mergeSymbols(symbols: string[], priority: (a: string, b: string)
   const prev = Array.from({ length: n }, (_, i) => i - 1);
   // heap of [priority, left, right, leftText, rightText]
   type Entry = [number, number, number, string, string];
-  const heap: Entry[] = [];
-  const less = (a: Entry, b: Entry) => a[0] < b[0] || (a[0] === b[0] && a[1] < b[1]);
-  const push = (e: Entry) => {
-    heap.push(e);
-    let i = heap.length - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (!less(heap[i], heap[p])) break;
-      [heap[i], heap[p]] = [heap[p], heap[i]];
-      i = p;
-    }
-  };
-  const pop = (): Entry => {
-    const top = heap[0];
-    const last = heap.pop()!;
-    if (heap.length > 0) {
-      heap[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < heap.length && less(heap[l], heap[m])) m = l;
-        if (r < heap.length && less(heap[r], heap[m])) m = r;
-        if (m === i) break;
-        [heap[i], heap[m]] = [heap[m], heap[i]];
-        i = m;
-      }
-    }
-    return top;
-  };
+  const heap = createHeap<Entry>((a, b) => a[0] < b[0] || (a[0] === b[0] && a[1] < b[1]));
+  const push = (e: Entry) => heap.push(e);
+  const pop = (): Entry => heap.pop()!;
   const tryPair = (l: number, r: number) => {
     if (l < 0 || r < 0) return;
     const p = priority(sym[l], sym[r]);
     if (p !== undefined) push([p, l, r, sym[l], sym[r]]);
   };
   for (let i = 0; i + 1 < n; i++) tryPair(i, i + 1);
-  while (heap.length > 0) {
+  while (heap.size > 0) {
     const [, l, r, lt, rt] = pop();
     if (next[l] !== r || sym[l] !== lt || sym[r] !== rt) continue; // stale entry
     sym[l] = lt + rt;

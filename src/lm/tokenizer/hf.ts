@@ -415,3 +415,18 @@ export function fromHfTokenizerJson(obj: unknown, opts: HfLoadOptions = {}): Tok
     toJSON: () => json,
   };
 }
+
+/** HF `TemplateProcessing` post-processor that prepends the BOS token `bos` (id `id`) to every sequence. */
+export function bosTemplate(bos: string, id: number): HfComponent {
+  return {
+    type: 'TemplateProcessing',
+    single: [{ SpecialToken: { id: bos, type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }],
+    pair: [
+      { SpecialToken: { id: bos, type_id: 0 } },
+      { Sequence: { id: 'A', type_id: 0 } },
+      { SpecialToken: { id: bos, type_id: 1 } },
+      { Sequence: { id: 'B', type_id: 1 } },
+    ],
+    special_tokens: { [bos]: { id: bos, ids: [id], tokens: [bos] } },
+  };
+}

@@ -5,6 +5,7 @@
 import { DataError } from '../../data/errors.ts';
 import { readLlama2cTokenizer } from '../formats/llama2c.ts';
 import { BYTE_PIECE_RE, concatBytes, fromUtf8, mergeSymbols, utf8 } from './bpe.ts';
+import { bosTemplate } from './hf.ts';
 import type { EncodeOptions, HfTokenizerJson, Tokenizer } from './types.ts';
 
 /** SentencePiece piece types (sentencepiece_model.proto; also GGUF tokenizer.ggml.token_type). */
@@ -169,20 +170,7 @@ export function spmToHfJson(v: SpmVocab): HfTokenizerJson {
             ],
           },
     pre_tokenizer: null,
-    post_processor:
-      bos === undefined
-        ? null
-        : {
-            type: 'TemplateProcessing',
-            single: [{ SpecialToken: { id: bos, type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }],
-            pair: [
-              { SpecialToken: { id: bos, type_id: 0 } },
-              { Sequence: { id: 'A', type_id: 0 } },
-              { SpecialToken: { id: bos, type_id: 1 } },
-              { Sequence: { id: 'B', type_id: 1 } },
-            ],
-            special_tokens: { [bos]: { id: bos, ids: [v.bosId], tokens: [bos] } },
-          },
+    post_processor: bos === undefined || v.bosId === undefined ? null : bosTemplate(bos, v.bosId),
     decoder: {
       type: 'Sequence',
       decoders: [

@@ -2,8 +2,9 @@
 // pre-token as UTF-8 bytes; start from all 256 bytes; repeatedly merge the most frequent adjacent pair.
 // Ties: lowest (left id, right id) — no randomness, so the same corpus always gives the same tokenizer.
 // Pair counts are kept incrementally (only words containing the merged pair are re-counted) with a lazy max-heap.
+import { createHeap } from '../../util/heap.ts';
 import { BYTE_TO_CHAR, compilePattern, escapeRegex, GPT2_PATTERN, splitIsolated, toByteLevel } from './bpe.ts';
-import { fromHfTokenizerJson } from './hf.ts';
+import { bosTemplate, fromHfTokenizerJson } from './hf.ts';
 import type { HfTokenizerJson, Tokenizer } from './types.ts';
 
 export interface TrainBpeOptions {
@@ -79,43 +80,15 @@ export function trainBpe(corpus: string, vocabSize: number, opts: TrainBpeOption
   });
 
   // lazy max-heap of [count, key]: higher count first, then lower key (= lower left id, then lower right id)
-  const heap: [number, number][] = [];
-  const better = (a: [number, number], b: [number, number]) => a[0] > b[0] || (a[0] === b[0] && a[1] < b[1]);
-  const push = (e: [number, number]) => {
-    heap.push(e);
-    let i = heap.length - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (!better(heap[i], heap[p])) break;
-      [heap[i], heap[p]] = [heap[p], heap[i]];
-      i = p;
-    }
-  };
-  const pop = (): [number, number] => {
-    const top = heap[0];
-    const last = heap.pop()!;
-    if (heap.length > 0) {
-      heap[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < heap.length && better(heap[l], heap[m])) m = l;
-        if (r < heap.length && better(heap[r], heap[m])) m = r;
-        if (m === i) break;
-        [heap[i], heap[m]] = [heap[m], heap[i]];
-        i = m;
-      }
-    }
-    return top;
-  };
+  const heap = createHeap<[number, number]>((a, b) => a[0] > b[0] || (a[0] === b[0] && a[1] < b[1]));
+  const push = (e: [number, number]) => heap.push(e);
+  const pop = (): [number, number] => heap.pop()!;
   for (const [k, c] of pairCount) push([c, k]);
 
   // 4. merge loop
   const merges: [string, string][] = [];
   let size = strs.length;
-  while (size < vocabSize && heap.length > 0) {
+  while (size < vocabSize && heap.size > 0) {
     const [c, key] = pop();
     if (pairCount.get(key) !== c) continue; // stale
     if (c < minFrequency) break;
@@ -190,20 +163,7 @@ export function trainBpe(corpus: string, vocabSize: number, opts: TrainBpeOption
     })),
     normalizer: null,
     pre_tokenizer: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true },
-    post_processor:
-      bos === undefined
-        ? null
-        : {
-            type: 'TemplateProcessing',
-            single: [{ SpecialToken: { id: bos, type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }],
-            pair: [
-              { SpecialToken: { id: bos, type_id: 0 } },
-              { Sequence: { id: 'A', type_id: 0 } },
-              { SpecialToken: { id: bos, type_id: 1 } },
-              { Sequence: { id: 'B', type_id: 1 } },
-            ],
-            special_tokens: { [bos]: { id: bos, ids: [0], tokens: [bos] } },
-          },
+    post_processor: bos === undefined ? null : bosTemplate(bos, 0),
     decoder: { type: 'ByteLevel', add_prefix_space: true, trim_offsets: true, use_regex: true },
     model: {
       type: 'BPE',

@@ -12,7 +12,7 @@ import { registerFinrllama } from './commands/finrllama.ts';
 import { registerMetrics } from './commands/metrics.ts';
 import { registerReport } from './commands/report.ts';
 
-const LM_HELP = 'language models: generate, pretrain, sft, eval, import, bench (rlmf lm --help)';
+const LM_HELP = 'language models: generate, pretrain, sft, eval, import, bench, sentiment-check (rlmf lm --help)';
 const SERVE_HELP = 'serve any backend over an OpenAI-compatible HTTP API (rlmf serve --help)';
 
 /** The language-model commands load tfjs, onnxruntime and llama.cpp: only when one of them runs. */
@@ -23,16 +23,19 @@ async function registerLanguageModelCommands(program: Command, argv: string[]): 
     program.command('serve').description(SERVE_HELP);
     return;
   }
-  const [{ registerLmBench }, { registerLmGenerate }, { registerServe }, { registerLmTrain }] = await Promise.all([
-    import('./commands/lm-bench.ts'),
-    import('./commands/lm-generate.ts'),
-    import('./commands/lm-serve.ts'),
-    import('./commands/lm-train.ts'),
-  ]);
+  const [{ registerLmBench }, { registerLmGenerate }, { registerServe }, { registerLmTrain }, { registerLmSentiment }] =
+    await Promise.all([
+      import('./commands/lm-bench.ts'),
+      import('./commands/lm-generate.ts'),
+      import('./commands/lm-serve.ts'),
+      import('./commands/lm-train.ts'),
+      import('./commands/lm-sentiment.ts'),
+    ]);
   const lm = program.command('lm').description(LM_HELP);
   registerLmGenerate(lm);
   registerLmTrain(lm);
   registerLmBench(lm);
+  registerLmSentiment(lm);
   registerServe(program);
 }
 

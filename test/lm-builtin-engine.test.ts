@@ -8,31 +8,18 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { UsageError } from '../src/data/errors.ts';
 import { loadCheckpoint, type TrainableSpec } from '../src/lm/builtin/checkpoint.ts';
-import { initParams, type LlamaConfig } from '../src/lm/builtin/config.ts';
+import { initParams } from '../src/lm/builtin/config.ts';
 import { createEngine, defaultEngine, padBatch, parseEngine } from '../src/lm/builtin/engine.ts';
 import { initTf } from '../src/lm/builtin/tf.ts';
 import { type Batch, sampleWindows } from '../src/lm/builtin/train.ts';
 import { createRng } from '../src/util/rng.ts';
+import { tinyLlamaConfig } from './helpers/tiny-llama.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'rlmf-engine-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 before(() => initTf());
 
-const config: LlamaConfig = {
-  vocab_size: 40,
-  hidden_size: 16,
-  intermediate_size: 24,
-  num_hidden_layers: 2,
-  num_attention_heads: 4,
-  num_key_value_heads: 2,
-  rms_norm_eps: 1e-5,
-  rope_theta: 10000,
-  max_position_embeddings: 32,
-  tie_word_embeddings: false,
-  bos_token_id: 1,
-  eos_token_id: 2,
-  hidden_act: 'silu',
-};
+const config = tinyLlamaConfig({ vocab_size: 40 });
 const optim = { lr: 1e-2, warmupSteps: 2, totalSteps: 6, accumSteps: 1, weightDecay: 0.1, clipNorm: 1 };
 const stream = Int32Array.from({ length: 400 }, (_, i) => (i * 7 + ((i * i) % 11)) % 40);
 

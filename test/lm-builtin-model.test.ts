@@ -11,27 +11,14 @@ import { disposeModel, headLogits, hiddenStates, logProb, lossFn, modelFromArray
 import { lossAndGrads, lossOnly } from '../src/lm/builtin/reference.ts';
 import { initTf, tf } from '../src/lm/builtin/tf.ts';
 import { createRng } from '../src/util/rng.ts';
+import { tinyLlamaConfig } from './helpers/tiny-llama.ts';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SHARED = join(repoRoot, '..', 'shared');
 const S260 = join(SHARED, 'models', 'stories260K');
 
 /** A tiny GQA model with large random weights (so every gradient is well away from zero). */
-const tiny: LlamaConfig = {
-  vocab_size: 11,
-  hidden_size: 8,
-  intermediate_size: 12,
-  num_hidden_layers: 2,
-  num_attention_heads: 4,
-  num_key_value_heads: 2,
-  rms_norm_eps: 1e-5,
-  rope_theta: 10000,
-  max_position_embeddings: 32,
-  tie_word_embeddings: false,
-  bos_token_id: 1,
-  eos_token_id: 2,
-  hidden_act: 'silu',
-};
+const tiny = tinyLlamaConfig({ vocab_size: 11, hidden_size: 8, intermediate_size: 12 });
 
 function bigInit(c: LlamaConfig, seed: number) {
   const p = initParams(c, seed);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { loadCheckpoint, saveCheckpoint, type TrainableSpec } from '../src/lm/builtin/checkpoint.ts';
-import { initParams, type LlamaConfig } from '../src/lm/builtin/config.ts';
+import { initParams } from '../src/lm/builtin/config.ts';
 import { addLora, mergeLora, unmergeLora } from '../src/lm/builtin/lora.ts';
 import { disposeModel, lossFn, type Model, modelFromArrays, modelToArrays } from '../src/lm/builtin/model.ts';
 import { buildTrainableModel, restoreTrainer } from '../src/lm/builtin/session.ts';
@@ -20,22 +20,9 @@ import {
   trainStep,
 } from '../src/lm/builtin/train.ts';
 import { createRng } from '../src/util/rng.ts';
+import { tinyLlamaConfig } from './helpers/tiny-llama.ts';
 
-const cfg: LlamaConfig = {
-  vocab_size: 32,
-  hidden_size: 16,
-  intermediate_size: 24,
-  num_hidden_layers: 2,
-  num_attention_heads: 4,
-  num_key_value_heads: 2,
-  rms_norm_eps: 1e-5,
-  rope_theta: 10000,
-  max_position_embeddings: 64,
-  tie_word_embeddings: true,
-  bos_token_id: 1,
-  eos_token_id: 2,
-  hidden_act: 'silu',
-};
+const cfg = tinyLlamaConfig({ max_position_embeddings: 64, tie_word_embeddings: true });
 const corpus = Int32Array.from({ length: 600 }, (_, i) => 3 + ((i * 7 + (i >> 3)) % 29));
 const optim = { lr: 1e-2, warmupSteps: 2, totalSteps: 6, accumSteps: 2, clipNorm: 0.5 };
 

@@ -20,25 +20,12 @@ import { readLlama2c } from '../src/lm/formats/llama2c.ts';
 import { benchLlamaCppDecode } from '../src/lm/ort/bench.ts';
 import { createOrtDecoder } from '../src/lm/ort/decode.ts';
 import { createRng } from '../src/util/rng.ts';
+import { tinyLlamaConfig } from './helpers/tiny-llama.ts';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 const STORIES = join(repoRoot, '..', 'shared', 'models', 'stories260K');
 
-const tiny: LlamaConfig = {
-  vocab_size: 13,
-  hidden_size: 16,
-  intermediate_size: 24,
-  num_hidden_layers: 2,
-  num_attention_heads: 4,
-  num_key_value_heads: 2,
-  rms_norm_eps: 1e-5,
-  rope_theta: 10000,
-  max_position_embeddings: 32,
-  tie_word_embeddings: false,
-  bos_token_id: 1,
-  eos_token_id: 2,
-  hidden_act: 'silu',
-};
+const tiny = tinyLlamaConfig({ vocab_size: 13 });
 
 function randomParams(c: LlamaConfig, seed: number): ParamArrays {
   const rng = createRng(seed);

@@ -6,7 +6,7 @@ import { runVectorized } from '../src/backtest/vectorized.ts';
 import { emptyDataset } from '../src/data/dataset.ts';
 import { NYSE } from '../src/data/types.ts';
 import { createRng } from '../src/util/rng.ts';
-import type { BenchResult } from './types.ts';
+import { type BenchResult, bestOfMs } from './types.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -35,16 +35,8 @@ function smaTargets(close: Float64Array, n = 20): Float64Array {
   return t;
 }
 
-function best(fn: () => void, reps = 5): number {
-  fn();
-  let b = Number.POSITIVE_INFINITY;
-  for (let r = 0; r < reps; r++) {
-    const t0 = performance.now();
-    fn();
-    b = Math.min(b, performance.now() - t0);
-  }
-  return b / 1000;
-}
+/** Best of `reps` timed runs after a warm-up, in seconds. */
+const best = (fn: () => void, reps = 5): number => bestOfMs(fn, reps) / 1000;
 
 export async function bench(): Promise<BenchResult[]> {
   const out: BenchResult[] = [];

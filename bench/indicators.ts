@@ -3,7 +3,7 @@
 import { IndicatorsSync } from '@ixjb94/indicators';
 import { atr, bbands, ema, macd, rsi, sma } from '../src/features/indicators.ts';
 import { createRng } from '../src/util/rng.ts';
-import type { BenchResult } from './types.ts';
+import { type BenchResult, bestOfMs } from './types.ts';
 
 const N = 1_000_000;
 
@@ -22,17 +22,7 @@ function randomBars(n: number, seed: number) {
   return { close, high, low };
 }
 
-/** Best of `reps` timed runs after one warm-up run, in milliseconds. */
-function best(fn: () => void, reps = 5): number {
-  fn();
-  let b = Number.POSITIVE_INFINITY;
-  for (let r = 0; r < reps; r++) {
-    const t0 = performance.now();
-    fn();
-    b = Math.min(b, performance.now() - t0);
-  }
-  return b;
-}
+const best = bestOfMs;
 
 export async function bench(): Promise<BenchResult[]> {
   const { close, high, low } = randomBars(N, 42);

@@ -6,3 +6,15 @@ export interface BenchResult {
   target?: string;
   note?: string;
 }
+
+/** Best of `reps` timed runs after one warm-up run, in milliseconds. */
+export function bestOfMs(fn: () => void, reps = 5): number {
+  fn();
+  let b = Number.POSITIVE_INFINITY;
+  for (let r = 0; r < reps; r++) {
+    const t0 = performance.now();
+    fn();
+    b = Math.min(b, performance.now() - t0);
+  }
+  return b;
+}

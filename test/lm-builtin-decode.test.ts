@@ -7,11 +7,12 @@ import { dirname, join } from 'node:path';
 import { before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { builtinFromModel, openBuiltin } from '../src/lm/builtin/backend.ts';
-import { initParams, type LlamaConfig } from '../src/lm/builtin/config.ts';
+import { initParams } from '../src/lm/builtin/config.ts';
 import { modelFromArrays } from '../src/lm/builtin/model.ts';
 import { initTf, tf } from '../src/lm/builtin/tf.ts';
 import { trainBpe } from '../src/lm/tokenizer/index.ts';
 import { createRng } from '../src/util/rng.ts';
+import { tinyLlamaConfig } from './helpers/tiny-llama.ts';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 const S260 = join(repoRoot, '..', 'shared', 'models', 'stories260K');
@@ -23,21 +24,14 @@ const tok = trainBpe(
 );
 
 function randomModel(seed: number, trainable = false) {
-  const c: LlamaConfig = {
+  const c = tinyLlamaConfig({
     vocab_size: tok.vocabSize,
     hidden_size: 32,
     intermediate_size: 48,
-    num_hidden_layers: 2,
-    num_attention_heads: 4,
-    num_key_value_heads: 2,
-    rms_norm_eps: 1e-5,
-    rope_theta: 10000,
     max_position_embeddings: 64,
-    tie_word_embeddings: false,
     bos_token_id: tok.bosId ?? 0,
     eos_token_id: tok.eosId ?? 1,
-    hidden_act: 'silu',
-  };
+  });
   const p = initParams(c, seed);
   const rng = createRng(seed);
   for (const a of p.values()) for (let i = 0; i < a.length; i++) a[i] += 0.3 * rng.normal();

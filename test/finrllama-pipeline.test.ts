@@ -23,7 +23,8 @@ test('quick pipeline (tiny settings): run directory, four variants, training log
     rlEpochs: 1,
     rlDays: 4,
     testDays: 6,
-    samplesPerPrompt: 1,
+    samplesPerPrompt: 2,
+    validationFraction: 0.01,
   });
   const cfg = readRunConfig(out);
   assert.deepEqual(cfg.data, { synth: { seed: 3, quick: true } });
@@ -32,8 +33,10 @@ test('quick pipeline (tiny settings): run directory, four variants, training log
   assert.deepEqual([...scores.keys()], ['base', 'rlmf', 'sft', 'teacher']);
   const n = scores.get('teacher')!.length;
   assert.ok(n > 0);
-  for (const v of scores.values()) {
+  for (const [name, v] of scores) {
     assert.equal(v.length, n, 'every variant scores the same (date, ticker) pairs');
+    // expected scores (Σ v·p(v)) of the models: inside [-10, 10], never a parse failure
+    for (const x of v) assert.ok(Math.abs(x.score) <= 10 && (name === 'teacher' || !x.failed));
     for (const x of v) assert.ok(x.date >= cfg.split.testFrom && x.date <= cfg.split.testTo);
   }
   const lines = readFileSync(join(out, 'training_log.jsonl'), 'utf8')
@@ -43,6 +46,10 @@ test('quick pipeline (tiny settings): run directory, four variants, training log
   assert.deepEqual([...new Set(lines.map((l) => l.phase))], ['pretrain', 'sft', 'rl']);
   assert.ok(lines.filter((l) => l.phase === 'rl').length <= 4);
   assert.ok(existsSync(join(out, 'summary.json')));
+  const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+  assert.ok(summary.validation.from <= summary.validation.to && summary.validation.to <= cfg.split.trainTo);
+  assert.deepEqual(Object.keys(r.validation), ['base', 'sft', 'rlmf', 'teacher']);
+  assert.equal(r.evaluation.base.parse_failure_rate, 0);
   for (const k of ['setup', 'pretrain', 'sft', 'rl', 'evaluate', 'total']) assert.equal(typeof r.seconds[k], 'number');
   const ev = await runFinrllamaEval({ run: out, json: true });
   assert.deepEqual(Object.keys(ev), ['base', 'rlmf', 'sft', 'teacher']);

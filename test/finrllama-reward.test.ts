@@ -69,6 +69,16 @@ test('reward, short branch as coded: -1 when d < 2 %, +1 when d >= 2 % (a short 
   assert.throws(() => r(-5, Number.NaN), RangeError);
 });
 
+test('reward, signed-return: (s / S) · d · 100, no threshold', () => {
+  const r = (s: number, d: number, S?: number) => tickerReward(s, d, { mode: 'signed-return', signalStrength: S });
+  assert.ok(Math.abs(r(5, 0.02) - 1) < 1e-12); // half size long, +2 % -> +1
+  assert.ok(Math.abs(r(-10, 0.03) - -3) < 1e-12); // full short, +3 % -> -3
+  assert.ok(Math.abs(r(2, -0.01) - -0.2) < 1e-12); // below T still counts: 0.2 long, -1 %
+  assert.equal(r(0, 0.05), 0);
+  assert.ok(Math.abs(r(-3, -0.04, 6) - 2) < 1e-12); // S = 6: -0.5 × -4 %
+  assert.throws(() => r(1, Number.NaN), /finite/);
+});
+
 test('step reward: the sum over tickers; unknown forward returns are listed, not scored', () => {
   const scores = { A: 7, B: -5, C: 0, D: 4 };
   const fwd = { A: 0.03, B: -0.05, C: 0.5, D: Number.NaN };

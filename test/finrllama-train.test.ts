@@ -7,8 +7,9 @@ import { disposeModel, modelFromArrays } from '../src/lm/builtin/model.ts';
 import { initTf, tf } from '../src/lm/builtin/tf.ts';
 import { createTrainer } from '../src/lm/builtin/train.ts';
 import { trainBpe } from '../src/lm/tokenizer/index.ts';
+import { candidateLogProbs, sampleAnswers } from '../src/papers/finrllama/pipeline.ts';
 import { decisionDates } from '../src/papers/finrllama/score.ts';
-import { advantages, NEW_BASELINE, reinforceStep, trainReinforce } from '../src/papers/finrllama/train.ts';
+import { advantages, leaveOneOut, NEW_BASELINE, reinforceStep, trainReinforce } from '../src/papers/finrllama/train.ts';
 
 const cfg: LlamaConfig = {
   vocab_size: 32,
@@ -40,6 +41,58 @@ test('advantages: moving-average baseline (first step: its own mean), none, step
     [3.5, 3.5, 3.5],
   );
   assert.deepEqual(advantages([], a1.baseline), { adv: [], baseline: a1.baseline });
+});
+
+test('per-prompt baseline: leave-one-out within groups of k samples of one prompt', () => {
+  // group [1, 3, 2]: 1 - (3+2)/2 = -1.5, 3 - 1.5 = 1.5, 2 - 2 = 0; group [-1, -1, -1]: all 0
+  assert.deepEqual(leaveOneOut([1, 3, 2, -1, -1, -1], 3), [-1.5, 1.5, 0, 0, 0, 0]);
+  assert.deepEqual(leaveOneOut([0.5, -1], 2), [1.5, -1.5]);
+  assert.deepEqual(leaveOneOut([4, 5], 1), [0, 0]);
+  assert.throws(() => leaveOneOut([1, 2, 3], 2), /groups of 2/);
+  const a = advantages([1, 3, 2, -1, -1, -1], NEW_BASELINE, { baseline: 'per-prompt', groupSize: 3 });
+  assert.deepEqual(a, { adv: [-1.5, 1.5, 0, 0, 0, 0], baseline: NEW_BASELINE });
+});
+
+test('candidateLogProbs (one prefill, cached steps over the prefix tree) equals the full-forward log-probs', async () => {
+  await initTf();
+  const m = modelFromArrays(cfg, initParams(cfg, 5));
+  const { logProb } = await import('../src/lm/builtin/model.ts');
+  const prompt = [1, 7, 8, 9, 3];
+  const cands = [
+    [4, 2],
+    [4, 5, 2],
+    [4, 5, 6, 2],
+    [5, 2],
+    [5, 6, 2],
+    [6, 2],
+  ];
+  const got = candidateLogProbs(m, prompt, cands);
+  cands.forEach((c, i) => {
+    const want = tf.tidy(() => logProb(m, prompt, c).dataSync()[0]);
+    assert.ok(Math.abs(got[i] - want) < 1e-4, `candidate ${i}: ${got[i]} vs ${want}`);
+  });
+  // the probabilities of complete answers (each ends with EOS = 2) are below 1 in total
+  assert.ok(got.reduce((s, x) => s + Math.exp(x), 0) < 1);
+  assert.throws(() => candidateLogProbs(m, prompt, [[4], [4, 2]]), /prefix/);
+  disposeModel(m);
+});
+
+test('sampleAnswers: k answers from one prefill; greedy ones equal decodeTokens, sampled ones repeat per seed', async () => {
+  await initTf();
+  const m = modelFromArrays(cfg, initParams(cfg, 6));
+  const { decodeTokens } = await import('../src/lm/builtin/generate.ts');
+  const prompt = [1, 7, 8, 9];
+  const greedy = decodeTokens(m, prompt, { maxTokens: 5, temperature: 0, stopIds: [2] }, () => '');
+  const g = sampleAnswers(m, prompt, 2, { maxTokens: 5, temperature: 0, seed: 1, eos: 2 });
+  assert.deepEqual(
+    g,
+    [0, 1].map(() => ({ ids: greedy.ids, stopped: greedy.finishReason === 'stop' })),
+  );
+  const a = sampleAnswers(m, prompt, 3, { maxTokens: 5, temperature: 1, seed: 9, eos: 2 });
+  assert.deepEqual(sampleAnswers(m, prompt, 3, { maxTokens: 5, temperature: 1, seed: 9, eos: 2 }), a);
+  assert.notDeepEqual(a[0].ids, a[1].ids);
+  for (const x of a) assert.ok(x.ids.length <= 5 && (x.stopped || x.ids.length === 5));
+  disposeModel(m);
 });
 
 // A stand-in for the built-in backend's logProbTensor over a bare model (prompt ids include BOS).

@@ -153,6 +153,8 @@ interface TrainFlags {
   baseline?: string;
   credit?: string;
   lookahead?: string;
+  scoring?: string;
+  validation?: string;
   json?: boolean;
   quiet?: boolean;
 }
@@ -162,6 +164,11 @@ export async function runFinrllamaTrain(f: TrainFlags): Promise<Record<string, u
   if (existsSync(join(f.out, 'config.json')) || existsSync(join(f.out, 'scores')))
     throw new UsageError(`--out ${f.out} already holds a finrllama run: choose a new directory`);
   const int = (n: string, v: string | undefined, min = 0) => parseNumberOption(n, v, { integer: true, min });
+  const fraction = (n: string, v: string | undefined) => {
+    const x = parseNumberOption(n, v, { min: 0 });
+    if (x !== undefined && x >= 1) throw new UsageError(`--${n}: ${v} is not a fraction in [0, 1)`);
+    return x;
+  };
   const { trainQuick } = await import('../../papers/finrllama/pipeline.ts');
   const r = await trainQuick({
     seed: int('seed', f.seed) ?? 0,
@@ -171,17 +178,17 @@ export async function runFinrllamaTrain(f: TrainFlags): Promise<Record<string, u
     rlEpochs: int('rl-epochs', f.rlEpochs),
     samplesPerPrompt: int('samples', f.samples, 1),
     rlLr: parseNumberOption('rl-lr', f.rlLr, { min: 0 }),
-    reward: oneOf('reward', f.reward, ['fixed', 'as-coded'] as const),
-    baseline: oneOf('baseline', f.baseline, ['moving-average', 'none'] as const),
+    reward: oneOf('reward', f.reward, ['signed-return', 'fixed', 'as-coded'] as const),
+    baseline: oneOf('baseline', f.baseline, ['per-prompt', 'moving-average', 'none'] as const),
     credit: oneOf('credit', f.credit, ['per-ticker', 'step-sum'] as const),
     lookahead: int('lookahead', f.lookahead, 1),
+    scoring: oneOf('scoring', f.scoring, ['expected', 'greedy'] as const),
+    validationFraction: fraction('validation', f.validation),
     onLog: f.quiet || f.json ? undefined : (x) => process.stderr.write(`${JSON.stringify(x)}\n`),
   });
-  return {
-    run: r.run,
-    seconds: r.seconds,
-    variants: Object.fromEntries(
-      Object.entries(r.evaluation).map(([k, v]) => [
+  const headline = (ev: typeof r.evaluation) =>
+    Object.fromEntries(
+      Object.entries(ev).map(([k, v]) => [
         k,
         {
           ic: v.ic,
@@ -191,8 +198,8 @@ export async function runFinrllamaTrain(f: TrainFlags): Promise<Record<string, u
           parse_failure_rate: v.parse_failure_rate,
         },
       ]),
-    ),
-  };
+    );
+  return { run: r.run, seconds: r.seconds, variants: headline(r.evaluation), validation: headline(r.validation) };
 }
 
 export function registerFinrllama(program: Command): void {
@@ -208,14 +215,16 @@ export function registerFinrllama(program: Command): void {
     .requiredOption('--out <dir>', 'run directory to create (config.json, scores/, training_log.jsonl, summary.json)')
     .option('--seed <n>', 'seed of the market and of every draw (default 0)')
     .option('--pretrain-steps <n>', 'next-token steps on the headline corpus (default 300)')
-    .option('--sft-steps <n>', 'supervised steps on the teacher scores (default 150)')
+    .option('--sft-steps <n>', 'supervised steps on the teacher scores (default 250)')
     .option('--rl-epochs <n>', 'REINFORCE passes over the training dates (default 1)')
-    .option('--samples <n>', 'sampled answers per (date, ticker) (default 2)')
-    .option('--rl-lr <x>', 'REINFORCE learning rate (default 5e-5)')
-    .option('--reward <mode>', 'fixed (default) | as-coded')
-    .option('--baseline <kind>', 'moving-average (default) | none')
+    .option('--samples <n>', 'sampled answers per (date, ticker) (default 4)')
+    .option('--rl-lr <x>', 'REINFORCE learning rate (default 1e-4)')
+    .option('--reward <mode>', 'signed-return (default: (s/S)·d·100) | fixed (the contest reward) | as-coded')
+    .option('--baseline <kind>', 'per-prompt (default: leave-one-out over the samples) | moving-average | none')
     .option('--credit <kind>', 'per-ticker (default) | step-sum (as coded)')
     .option('--lookahead <days>', 'forward-return horizon of the reward (default 3; the code: 14)')
+    .option('--scoring <m>', 'expected (default: Σ v·p(v) over the score answers) | greedy (5 tokens, parsed)')
+    .option('--validation <f>', 'fraction of training dates kept out of REINFORCE as a validation slice (default 0.2)')
     .option('--quiet', 'no training log on stderr')
     .option('--json', 'print the summary as JSON')
     .action(async (f: TrainFlags) => {

@@ -3,9 +3,11 @@
 //   1. market (QUICK, seed), the 70/30 split (defaultSplit), a byte-level BPE on the headline corpus;
 //   2. pretrain the micro model on the corpus (next-token loss)            -> variant `base`;
 //   3. warm start: supervised fine-tuning on the word-list teacher's scores of the training dates -> variant `sft`;
-//   4. REINFORCE from market feedback on the training dates (reward.ts, train.ts advantages) -> variant `rlmf`;
-//   5. score the held-out dates with every variant (greedy, compact prompt) and write RUN/config.json,
-//      RUN/scores/<variant>.jsonl, RUN/training_log.jsonl and RUN/summary.json.
+//   4. REINFORCE from market feedback on the training dates but the validation slice (their last 20 %): k answers per
+//      (date, ticker) from one prefill (sampleAnswers), reward `signed-return`, leave-one-out advantages -> `rlmf`;
+//   5. score the held-out dates and the validation slice with every variant (expected score Σ v·p(v) over the 21
+//      answers, candidateLogProbs; or greedy) and write RUN/config.json, RUN/scores/<variant>.jsonl,
+//      RUN/training_log.jsonl and RUN/summary.json.
 // REINFORCE through the ort graph: its loss is Σ_t w_t·CE_t / Σ_t w_t over token weights w ≥ 0, so the policy
 // gradient ∇(−(1/n) Σ_i A_i log π(c_i | p_i)) is formed from two weighted calls: samples with A > 0 (weights A_i on
 // their completion tokens) and with A < 0 (weights |A_i|), each gradient rescaled by its Σ w / n, the second negated.
@@ -17,9 +19,17 @@ import { generateMarket, QUICK_SYNTH_CONFIG } from '../../data/synth/index.ts';
 import type { Dataset, IsoDate } from '../../data/types.ts';
 import { builtinFromModel } from '../../lm/builtin/backend.ts';
 import { initParams, type LlamaConfig, type ParamArrays, presetConfig } from '../../lm/builtin/config.ts';
-import { decodeTokens } from '../../lm/builtin/generate.ts';
-import { disposeModel, modelFromArrays } from '../../lm/builtin/model.ts';
-import { initTf } from '../../lm/builtin/tf.ts';
+import { decodeTokens, sampleToken } from '../../lm/builtin/generate.ts';
+import {
+  disposeCache,
+  disposeModel,
+  type KvCache,
+  type Model,
+  modelFromArrays,
+  newCache,
+  stepLogits,
+} from '../../lm/builtin/model.ts';
+import { initTf, tf } from '../../lm/builtin/tf.ts';
 import { sampleWindows } from '../../lm/builtin/train.ts';
 import { createOrtTrainer, type OrtTrainer } from '../../lm/ort/trainer.ts';
 import { trainBpe } from '../../lm/tokenizer/index.ts';
@@ -32,7 +42,7 @@ import { parseScore } from './parse.ts';
 import { buildPrompt, headlinesAt, type PromptOptions, scoreScale } from './prompt.ts';
 import { forwardReturn, type RewardMode, tickerReward } from './reward.ts';
 import { defaultSplit, writeRunConfig, writeScores } from './run.ts';
-import { decisionDates, type ScoreRecord, scoreNews, seedFor, teacherModel } from './score.ts';
+import { decisionDates, type ScoreRecord, scoreDistribution, scoreNews, seedFor, teacherModel } from './score.ts';
 import { teacherScore } from './teacher.ts';
 import { advantages, type BaselineKind, type BaselineState, type Credit, NEW_BASELINE } from './train.ts';
 
@@ -54,6 +64,10 @@ export interface QuickTrainOptions {
   credit?: Credit;
   lookahead?: number;
   temperature?: number;
+  /** Held-out scoring: `expected` (default; Σ v·p(v) over the score answers) or `greedy` (5 tokens, parsed). */
+  scoring?: 'expected' | 'greedy';
+  /** Fraction of the training dates, at their end, kept out of REINFORCE and evaluated as a validation slice. */
+  validationFraction?: number;
   /** Only the first N training dates in REINFORCE (default all; for tests). */
   rlDays?: number;
   /** Only the first N held-out dates (default all; the written split ends there; for tests). */
@@ -65,6 +79,7 @@ export interface QuickTrainOptions {
 const SEQ = 64;
 const BATCH = 8;
 const RL_ROWS = 4;
+const RL_LR = 1e-4;
 
 interface Policy {
   config: LlamaConfig;
@@ -168,6 +183,8 @@ export interface QuickTrainResult {
   run: string;
   seconds: Record<string, number>;
   evaluation: Record<string, VariantEvaluation>;
+  /** The same variants on the validation slice (empty when validationFraction is 0). */
+  validation: Record<string, VariantEvaluation>;
 }
 
 /**
@@ -204,6 +221,158 @@ async function scoreWith(
   }
 }
 
+/**
+ * k sampled answers to one prompt from one prefill: each answer continues a branch of the prompt's KV cache,
+ * drawing from createRng(seed).fork(`answer:j`) (temperature sampling, up to maxTokens tokens, stop at EOS).
+ */
+export function sampleAnswers(
+  model: Model,
+  promptIds: number[],
+  k: number,
+  o: { maxTokens: number; temperature: number; seed: number; eos: number },
+): { ids: number[]; stopped: boolean }[] {
+  const cache = newCache();
+  const out: { ids: number[]; stopped: boolean }[] = [];
+  try {
+    const first = stepLogits(model, promptIds, cache);
+    const rng = createRng(o.seed);
+    for (let j = 0; j < k; j++) {
+      const r = rng.fork(`answer:${j}`);
+      const b = branchCache(cache);
+      try {
+        const ids: number[] = [];
+        let logits = first;
+        let stopped = false;
+        while (ids.length < o.maxTokens) {
+          const next = sampleToken(logits, { temperature: o.temperature }, r);
+          if (next === o.eos) {
+            stopped = true;
+            break;
+          }
+          ids.push(next);
+          if (ids.length >= o.maxTokens || b.length >= model.config.max_position_embeddings) break;
+          logits = stepLogits(model, [next], b);
+        }
+        out.push({ ids, stopped });
+      } finally {
+        disposeCache(b);
+      }
+    }
+  } finally {
+    disposeCache(cache);
+  }
+  return out;
+}
+
+/** A branch of a KV cache: the same keys/values, owned separately (stepLogits disposes the tensors it replaces). */
+function branchCache(c: KvCache): KvCache {
+  return { k: c.k.map((x) => tf.keep(tf.clone(x))), v: c.v.map((x) => tf.keep(tf.clone(x))), length: c.length };
+}
+
+function logSoftmaxAt(logits: Float32Array, ids: readonly number[]): number[] {
+  let max = Number.NEGATIVE_INFINITY;
+  for (const x of logits) if (x > max) max = x;
+  let z = 0;
+  for (const x of logits) z += Math.exp(x - max);
+  const lz = max + Math.log(z);
+  return ids.map((i) => logits[i] - lz);
+}
+
+/**
+ * log p(candidate | prompt) of every candidate token sequence, by one prefill of the prompt and one cached step per
+ * inner node of the candidates' prefix tree (the candidates share their leading " " / " -" tokens).
+ */
+export function candidateLogProbs(model: Model, promptIds: number[], candidates: readonly number[][]): number[] {
+  const out = new Array<number>(candidates.length).fill(0);
+  const walk = (cache: KvCache, logits: Float32Array, members: number[], depth: number) => {
+    const byToken = new Map<number, number[]>();
+    for (const m of members) {
+      const t = candidates[m][depth];
+      if (!byToken.has(t)) byToken.set(t, []);
+      byToken.get(t)!.push(m);
+    }
+    const toks = [...byToken.keys()];
+    const lps = logSoftmaxAt(logits, toks);
+    toks.forEach((t, i) => {
+      const group = byToken.get(t)!;
+      for (const m of group) out[m] += lps[i];
+      const deeper = group.filter((m) => candidates[m].length > depth + 1);
+      const done = group.filter((m) => candidates[m].length === depth + 1);
+      if (done.length > 0 && deeper.length > 0)
+        throw new Error('candidateLogProbs: a candidate is a prefix of another');
+      if (deeper.length === 0) return;
+      const b = branchCache(cache);
+      try {
+        walk(b, stepLogits(model, [t], b), deeper, depth + 1);
+      } finally {
+        disposeCache(b);
+      }
+    });
+  };
+  const cache = newCache();
+  try {
+    walk(
+      cache,
+      stepLogits(model, promptIds, cache),
+      candidates.map((_, i) => i),
+      0,
+    );
+  } finally {
+    disposeCache(cache);
+  }
+  return out;
+}
+
+/**
+ * Expected scores of the held-out dates: p(v) ∝ p(" v" EOS | prompt) over v = −S..S (the answers SFT taught),
+ * score = Σ v·p(v); never a parse failure, so the untrained base model gets a defined IC and Sharpe too.
+ * `completion` holds the most likely answer.
+ */
+async function expectedScoresWith(
+  p: Policy,
+  params: ParamArrays,
+  ds: Dataset,
+  dates: IsoDate[],
+  prompt: PromptOptions,
+  seed: number,
+): Promise<ScoreRecord[]> {
+  const S = prompt.signalStrength ?? 10;
+  const values = Array.from({ length: 2 * S + 1 }, (_, i) => i - S);
+  const candidates = values.map((v) => [...p.tok.encode(` ${v}`), p.eos]);
+  const model = modelFromArrays(p.config, params);
+  const out: ScoreRecord[] = [];
+  try {
+    for (const date of dates) {
+      const view = createMarketView(ds, closeDecisionTime(ds, date));
+      for (const t of [...ds.bars.keys()].sort()) {
+        if (view.lastBarDate(t) !== date) continue;
+        const n = headlinesAt(view, t, date, prompt.news).length;
+        if (n === 0) continue;
+        const ids = promptIdsOf(p, buildPrompt(view, t, date, prompt), 8);
+        const { probs } = scoreDistribution(candidateLogProbs(model, ids, candidates), S);
+        let score = 0;
+        let best = 0;
+        probs.forEach((q, i) => {
+          score += q * values[i];
+          if (q > probs[best]) best = i;
+        });
+        out.push({
+          date,
+          ticker: t,
+          score,
+          failed: false,
+          completion: ` ${values[best]}`,
+          headlines: n,
+          seed: seedFor(seed, date, t),
+        });
+      }
+    }
+  } finally {
+    disposeModel(model);
+  }
+  return out;
+}
+
 export async function trainQuick(o: QuickTrainOptions): Promise<QuickTrainResult> {
   const t0 = performance.now();
   const seconds: Record<string, number> = {};
@@ -229,7 +398,9 @@ export async function trainQuick(o: QuickTrainOptions): Promise<QuickTrainResult
   const trainDates = decisionDates(ds, split.trainFrom, split.trainTo);
   const testDates = decisionDates(ds, split.testFrom, split.testTo).slice(0, o.testDays ?? Number.POSITIVE_INFINITY);
   split.testTo = testDates[testDates.length - 1];
-  const rlDates = trainDates.slice(0, o.rlDays ?? Number.POSITIVE_INFINITY);
+  const nVal = Math.floor(trainDates.length * (o.validationFraction ?? 0.2));
+  const valDates = trainDates.slice(trainDates.length - nVal);
+  const rlDates = trainDates.slice(0, trainDates.length - nVal).slice(0, o.rlDays ?? Number.POSITIVE_INFINITY);
   const corpus = trainingCorpus(market.corpus, ds, closeDecisionTime(ds, split.trainTo));
   const tok = trainBpe(corpus.join('\n'), o.vocabSize ?? 1024);
   const config: LlamaConfig = {
@@ -286,7 +457,7 @@ export async function trainQuick(o: QuickTrainOptions): Promise<QuickTrainResult
       });
     }
   }
-  const sftSteps = o.sftSteps ?? 150;
+  const sftSteps = o.sftSteps ?? 250;
   const sft = createOrtTrainer(config, baseParams, { lr: o.sftLr ?? 1e-3, weightDecay: 0, clip: 1 });
   const sftRng = rng.fork('sft');
   const L = p.maxLen - 1;
@@ -307,14 +478,16 @@ export async function trainQuick(o: QuickTrainOptions): Promise<QuickTrainResult
   lap('sft');
 
   // 4. REINFORCE from market feedback
-  const rl = createOrtTrainer(config, sftParams, { lr: o.rlLr ?? 5e-5, weightDecay: 0, clip: 1 });
+  const rl = createOrtTrainer(config, sftParams, { lr: o.rlLr ?? RL_LR, weightDecay: 0, clip: 1 });
   const live = rl.params();
   const rlRng = rng.fork('rl');
   let baseline: BaselineState = NEW_BASELINE;
   let equity = 1;
   let step = 0;
   const epochs = o.rlEpochs ?? 1;
-  const k = o.samplesPerPrompt ?? 2;
+  const k = o.samplesPerPrompt ?? 4;
+  const baselineKind = o.baseline ?? 'per-prompt';
+  const rewardMode = o.reward ?? 'signed-return';
   for (let e = 0; e < epochs; e++) {
     for (const date of rlDates) {
       const view = createMarketView(ds, closeDecisionTime(ds, date));
@@ -328,30 +501,26 @@ export async function trainQuick(o: QuickTrainOptions): Promise<QuickTrainResult
         const d = forwardReturn(ds.bars.get(t)!, date, lookahead);
         if (!Number.isFinite(d)) continue;
         const promptIds = promptIdsOf(p, buildPrompt(view, t, date, prompt), 8);
-        for (let j = 0; j < k; j++) {
-          const r = decodeTokens(
-            policy,
-            promptIds,
-            {
-              maxTokens: 5,
-              temperature: o.temperature ?? 1,
-              seed: (seedFor(o.seed, date, t) + 7919 * j + 104729 * e + rlRng.int(1000)) >>> 0,
-              stopIds: [p.eos],
-            },
-            (ids) => bytesText(tok, ids),
-          );
-          const parsed = parseScore(r.text, S);
+        const answers = sampleAnswers(policy, promptIds, k, {
+          maxTokens: 5,
+          temperature: o.temperature ?? 1,
+          seed: (seedFor(o.seed, date, t) + 104729 * e + rlRng.int(1000)) >>> 0,
+          eos: p.eos,
+        });
+        for (const [j, r] of answers.entries()) {
+          const text = bytesText(tok, r.ids);
+          const parsed = parseScore(text, S);
           if (parsed.failed) failures++;
           if (j === 0 && parsed.score >= T) signed.push(d);
           else if (j === 0 && parsed.score <= -T) signed.push(-d);
           // the EOS that ended the answer is part of the sampled action
-          samples.push({ promptIds, completionIds: r.finishReason === 'stop' ? [...r.ids, p.eos] : r.ids });
-          rewards.push(tickerReward(parsed.score, d, { mode: o.reward, threshold: T }));
+          samples.push({ promptIds, completionIds: r.stopped ? [...r.ids, p.eos] : r.ids });
+          rewards.push(tickerReward(parsed.score, d, { mode: rewardMode, threshold: T, signalStrength: S }));
         }
       }
       disposeModel(policy);
       if (samples.length === 0) continue;
-      const a = advantages(rewards, baseline, { baseline: o.baseline, credit: o.credit });
+      const a = advantages(rewards, baseline, { baseline: baselineKind, credit: o.credit, groupSize: k });
       baseline = a.baseline;
       const g = await policyGradient(rl, p, samples, a.adv, L);
       const gradNorm = g ? rl.apply(g) : 0;
@@ -363,6 +532,7 @@ export async function trainQuick(o: QuickTrainOptions): Promise<QuickTrainResult
         date,
         samples: samples.length,
         mean_reward: rewards.reduce((x, y) => x + y, 0) / rewards.length,
+        mean_abs_advantage: a.adv.reduce((x, y) => x + Math.abs(y), 0) / a.adv.length,
         baseline: baseline.value,
         grad_norm: gradNorm,
         parse_failures: failures,
@@ -391,20 +561,26 @@ export async function trainQuick(o: QuickTrainOptions): Promise<QuickTrainResult
       sftSteps,
       rlEpochs: epochs,
       samplesPerPrompt: k,
-      reward: o.reward ?? 'fixed',
-      baseline: o.baseline ?? 'moving-average',
+      reward: rewardMode,
+      baseline: baselineKind,
+      scoring: o.scoring ?? 'expected',
+      validation: valDates.length ? { from: valDates[0], to: valDates[valDates.length - 1] } : null,
       credit: o.credit ?? 'per-ticker',
-      lr: { pretrain: o.pretrainLr ?? 3e-3, sft: o.sftLr ?? 1e-3, rl: o.rlLr ?? 5e-5 },
+      lr: { pretrain: o.pretrainLr ?? 3e-3, sft: o.sftLr ?? 1e-3, rl: o.rlLr ?? RL_LR },
     },
   });
-  const variants: [string, ScoreRecord[]][] = [
-    ['base', await scoreWith(p, baseParams, 'finrllama-base', ds, testDates, prompt, o.seed)],
-    ['sft', await scoreWith(p, sftParams, 'finrllama-sft', ds, testDates, prompt, o.seed)],
-    ['rlmf', await scoreWith(p, rlParams, 'finrllama-rlmf', ds, testDates, prompt, o.seed)],
-    ['teacher', await scoreNews(teacherModel({ signalStrength: S }), ds, testDates, { prompt, seed: o.seed })],
+  const scoreSet = (params: ParamArrays, id: string, dates: IsoDate[]) =>
+    (o.scoring ?? 'expected') === 'expected'
+      ? expectedScoresWith(p, params, ds, dates, prompt, o.seed)
+      : scoreWith(p, params, id, ds, dates, prompt, o.seed);
+  const scoreAll = async (dates: IsoDate[]): Promise<[string, ScoreRecord[]][]> => [
+    ['base', await scoreSet(baseParams, 'finrllama-base', dates)],
+    ['sft', await scoreSet(sftParams, 'finrllama-sft', dates)],
+    ['rlmf', await scoreSet(rlParams, 'finrllama-rlmf', dates)],
+    ['teacher', await scoreNews(teacherModel({ signalStrength: S }), ds, dates, { prompt, seed: o.seed })],
   ];
   const evaluation: Record<string, VariantEvaluation> = {};
-  for (const [name, recs] of variants) {
+  for (const [name, recs] of await scoreAll(testDates)) {
     writeScores(o.out, name, recs);
     evaluation[name] = evaluateScores(ds, recs, {
       from: split.testFrom,
@@ -413,13 +589,22 @@ export async function trainQuick(o: QuickTrainOptions): Promise<QuickTrainResult
       lookahead,
     });
   }
+  // the validation slice: training-period dates that REINFORCE never saw (their forward returns end before the gap)
+  const validation: Record<string, VariantEvaluation> = {};
+  if (valDates.length > 0)
+    for (const [name, recs] of await scoreAll(valDates))
+      validation[name] = evaluateScores(ds, recs, {
+        from: valDates[0],
+        to: valDates[valDates.length - 1],
+        signalStrength: S,
+        lookahead,
+      });
   lap('evaluate');
   seconds.total = (performance.now() - t0) / 1000;
   writeFileAtomic(join(o.out, 'training_log.jsonl'), logLines.map((l) => `${l}\n`).join(''));
-  writeJsonAtomic(join(o.out, 'summary.json'), {
-    seconds,
-    variants: Object.fromEntries(
-      Object.entries(evaluation).map(([kk, v]) => [
+  const headline = (ev: Record<string, VariantEvaluation>) =>
+    Object.fromEntries(
+      Object.entries(ev).map(([kk, v]) => [
         kk,
         {
           ic: v.ic,
@@ -429,7 +614,13 @@ export async function trainQuick(o: QuickTrainOptions): Promise<QuickTrainResult
           parse_failure_rate: v.parse_failure_rate,
         },
       ]),
-    ),
+    );
+  writeJsonAtomic(join(o.out, 'summary.json'), {
+    seconds,
+    variants: headline(evaluation),
+    validation: valDates.length
+      ? { from: valDates[0], to: valDates[valDates.length - 1], ...headline(validation) }
+      : null,
   });
-  return { run: o.out, seconds, evaluation };
+  return { run: o.out, seconds, evaluation, validation };
 }

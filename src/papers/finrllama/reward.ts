@@ -11,12 +11,16 @@
 //                              `elif d > 0` -> +2 / +1; else -0.5 / -0.1. As s <= -T never exceeds 6, that is -1 when
 //                              d < 2 % and +1 when d >= 2 %: a short is rewarded when the price RISES.
 // Neither (|s| < T):           -0.001 (both modes).
+// - `signed-return` (ours, the quick pipeline's default): r = (s / S) · d · 100, the score as a position size in
+//   [-1, 1] times the forward return in percent; no threshold, no constants. Its expectation rewards ranking the
+//   forward return (what the IC and the contest strategy measure); the contest reward's asymmetry (+0.1 for a small
+//   gain, -1 for any loss) instead makes a position on any noisy signal lose in expectation.
 // d = (close[t + L] - close[t]) / close[t], t = the decision day (its close is the last price the prompt can know),
 // L = lookahead trading days of that ticker's bars (default 3 as the config and the paper; the code's env used 14).
 // Step reward: the SUM over the tickers scored that date, as the code.
 import type { Bars, IsoDate } from '../../data/types.ts';
 
-export type RewardMode = 'fixed' | 'as-coded';
+export type RewardMode = 'fixed' | 'as-coded' | 'signed-return';
 
 /** Lookaheads: the config's and paper's 3 (default), and the 14 the public training script passes to its env. */
 export const LOOKAHEAD = { paper: 3, asCodedEnv: 14 } as const;
@@ -40,6 +44,8 @@ export interface RewardOptions {
   mode?: RewardMode;
   /** T: long when s >= T, short when s <= -T (default 3). */
   threshold?: number;
+  /** S, the score scale of `signed-return` (default 10). */
+  signalStrength?: number;
 }
 
 /** Reward of one ticker's score given its forward return d (d must be finite). */
@@ -47,6 +53,7 @@ export function tickerReward(score: number, d: number, o: RewardOptions = {}): n
   const c = REWARD_CONSTANTS;
   const T = o.threshold ?? 3;
   if (!Number.isFinite(d)) throw new RangeError(`forward return must be finite, got ${d}`);
+  if (o.mode === 'signed-return') return (score / (o.signalStrength ?? 10)) * d * 100;
   if (score >= T) {
     const sure = score > c.highConfidence;
     if (d > c.strongPositiveReturn) return sure ? c.greatPositiveReward : c.positiveReward;

@@ -5,7 +5,9 @@
 // where log π(c | p) is the differentiable sum of the sampled tokens' log-probabilities and A_i the advantage:
 // - credit 'per-ticker' (default): r_i = ticker i's own reward; 'step-sum' (as coded): every ticker gets R = Σ_j r_j.
 // - baseline 'moving-average' (default): A = r − b, b initialised to the first step's mean reward, then
-//   b ← β·b + (1 − β)·mean(step rewards) after each step (β = 0.9); 'none' (as coded): A = r.
+//   b ← β·b + (1 − β)·mean(step rewards) after each step (β = 0.9); 'none' (as coded): A = r;
+//   'per-prompt' (leave-one-out, k ≥ 2 samples of the same prompt): A_ij = r_ij − mean_{j'≠j} r_ij', so each
+//   (date, ticker) is its own credit unit and the forward return's noise, shared by its k samples, cancels.
 // - KL to the starting model (klCoef > 0): each reward becomes r − klCoef·(log π(c|p) − log π_ref(c|p)) (the
 //   sampled-token estimate, detached), so the policy is pulled back towards the reference.
 // The update is AdamW with the builtin trainer's schedule, clipping and moments (same formulas as trainStep).
@@ -21,7 +23,7 @@ import { buildPrompt, headlinesAt, type PromptOptions, scoreScale } from './prom
 import { forwardReturn, type RewardMode, tickerReward } from './reward.ts';
 import { seedFor } from './score.ts';
 
-export type BaselineKind = 'moving-average' | 'none';
+export type BaselineKind = 'moving-average' | 'none' | 'per-prompt';
 export type Credit = 'per-ticker' | 'step-sum';
 
 export interface ReinforceOptions {
@@ -29,6 +31,8 @@ export interface ReinforceOptions {
   /** Moving-average weight of the old baseline (default 0.9). */
   baselineBeta?: number;
   credit?: Credit;
+  /** 'per-prompt' baseline: consecutive groups of this many samples share a prompt (default 1 = no group). */
+  groupSize?: number;
   /** KL penalty coefficient (default 0 = off; needs each sample's refLogProb). */
   klCoef?: number;
 }
@@ -51,12 +55,30 @@ export function advantages(
     (o.credit ?? 'per-ticker') === 'step-sum' ? rewards.map(() => rewards.reduce((a, x) => a + x, 0)) : [...rewards];
   const mean = credited.reduce((a, x) => a + x, 0) / credited.length;
   if ((o.baseline ?? 'moving-average') === 'none') return { adv: credited, baseline: b };
+  if (o.baseline === 'per-prompt') return { adv: leaveOneOut(credited, o.groupSize ?? 1), baseline: b };
   const base = b.initialized ? b.value : mean;
   const beta = o.baselineBeta ?? 0.9;
   return {
     adv: credited.map((r) => r - base),
     baseline: { value: beta * base + (1 - beta) * mean, initialized: true },
   };
+}
+
+/**
+ * Leave-one-out advantages: consecutive groups of k values; A_j = x_j − mean of the other k − 1 of its group
+ * (0 when k = 1: a lone sample has no comparison).
+ */
+export function leaveOneOut(x: readonly number[], k: number): number[] {
+  if (!Number.isInteger(k) || k < 1 || x.length % k !== 0)
+    throw new RangeError(`leaveOneOut: ${x.length} values do not split into groups of ${k}`);
+  const out = new Array<number>(x.length).fill(0);
+  if (k === 1) return out;
+  for (let g = 0; g < x.length; g += k) {
+    let sum = 0;
+    for (let j = g; j < g + k; j++) sum += x[j];
+    for (let j = g; j < g + k; j++) out[j] = x[j] - (sum - x[j]) / (k - 1);
+  }
+  return out;
 }
 
 export interface PolicySample {

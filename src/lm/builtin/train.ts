@@ -164,20 +164,31 @@ export function trainStep(tr: Trainer, micro: Batch[]): StepResult {
     }
   }
   if (!sum) throw new Error('trainStep: no micro-batches');
-  const grads = sum;
+  const { gradNorm, lr } = applyAdamW(tr, sum, 1 / micro.length);
+  for (const g of sum.values()) g.dispose();
+  return { step: st.step, loss: lossSum / micro.length, gradNorm, lr };
+}
+
+/**
+ * One AdamW update of the trainable parameters from `grads` x `scale` (e.g. 1 / micro-batches): lr = lrAt(step),
+ * global-norm clipping, bias correction, decoupled weight decay on matrices only. Advances the step; the caller
+ * disposes `grads`.
+ */
+export function applyAdamW(tr: Trainer, grads: Map<string, tf.Tensor>, scale = 1): { gradNorm: number; lr: number } {
+  const o = tr.optim;
+  const st = tr.state;
   const lr = lrAt(st.step, o);
   const t = st.step + 1;
   const bc1 = 1 - o.beta1 ** t;
   const bc2 = 1 - o.beta2 ** t;
-  const inv = 1 / micro.length;
   const gradNorm = tf.tidy(() => {
     const sq = [...grads.values()].map((g) => tf.sum(tf.square(g)));
-    return Math.sqrt(tf.addN(sq).dataSync()[0]) * inv;
+    return Math.sqrt(tf.addN(sq).dataSync()[0]) * scale;
   });
   const clip = o.clipNorm > 0 && gradNorm > o.clipNorm ? o.clipNorm / gradNorm : 1;
   tf.tidy(() => {
     for (const [name, p] of tr.params) {
-      const g = tf.mul(grads.get(name)!, inv * clip);
+      const g = tf.mul(grads.get(name)!, scale * clip);
       const m = st.m.get(name)!;
       const v = st.v.get(name)!;
       const m1 = tf.add(tf.mul(m, o.beta1), tf.mul(g, 1 - o.beta1));
@@ -189,9 +200,8 @@ export function trainStep(tr: Trainer, micro: Batch[]): StepResult {
       p.assign(tf.sub(decayed, tf.mul(update, lr)));
     }
   });
-  for (const g of grads.values()) g.dispose();
   st.step = t;
-  return { step: t, loss: lossSum / micro.length, gradNorm, lr };
+  return { gradNorm, lr };
 }
 
 /** Random windows of a token stream: inputs tokens[s..s+T), targets tokens[s+1..s+T]. */

@@ -10,14 +10,14 @@
 //   (date, ticker) is its own credit unit and the forward return's noise, shared by its k samples, cancels.
 // - KL to the starting model (klCoef > 0): each reward becomes r − klCoef·(log π(c|p) − log π_ref(c|p)) (the
 //   sampled-token estimate, detached), so the policy is pulled back towards the reference.
-// The update is AdamW with the builtin trainer's schedule, clipping and moments (same formulas as trainStep).
+// The update is the builtin trainer's AdamW (applyAdamW: its schedule, clipping and moments).
 
 import { closeDecisionTime, createMarketView } from '../../data/pit.ts';
 import type { Bars, Dataset, IsoDate } from '../../data/types.ts';
 import type { BuiltinModel } from '../../lm/builtin/backend.ts';
 import { decodeTokens } from '../../lm/builtin/generate.ts';
 import { tf } from '../../lm/builtin/tf.ts';
-import { lrAt, type Trainer } from '../../lm/builtin/train.ts';
+import { applyAdamW, type Trainer } from '../../lm/builtin/train.ts';
 import { parseScore } from './parse.ts';
 import { buildPrompt, headlinesAt, type PromptOptions, scoreScale } from './prompt.ts';
 import { forwardReturn, type RewardMode, tickerReward } from './reward.ts';
@@ -131,42 +131,9 @@ export function reinforceStep(
   const loss = value.dataSync()[0];
   value.dispose();
   const g = new Map(names.map((n, i) => [n, grads[vars[i].name]]));
-  const { gradNorm, lr } = adamwApply(tr, g);
+  const { gradNorm, lr } = applyAdamW(tr, g);
   for (const t of g.values()) t.dispose();
   return { loss, gradNorm, lr, meanReward: samples.reduce((a, s) => a + s.reward, 0) / samples.length, baseline };
-}
-
-/**
- * AdamW with the builtin trainer's conventions (train.ts trainStep): lr = lrAt(step), global-norm clipping, bias
- * correction, decoupled weight decay on matrices only.
- */
-function adamwApply(tr: Trainer, grads: Map<string, tf.Tensor>): { gradNorm: number; lr: number } {
-  const o = tr.optim;
-  const st = tr.state;
-  const lr = lrAt(st.step, o);
-  const t = st.step + 1;
-  const bc1 = 1 - o.beta1 ** t;
-  const bc2 = 1 - o.beta2 ** t;
-  const gradNorm = tf.tidy(() =>
-    Math.sqrt(tf.addN([...grads.values()].map((x) => tf.sum(tf.square(x)))).dataSync()[0]),
-  );
-  const clip = o.clipNorm > 0 && gradNorm > o.clipNorm ? o.clipNorm / gradNorm : 1;
-  tf.tidy(() => {
-    for (const [name, p] of tr.params) {
-      const gr = tf.mul(grads.get(name)!, clip);
-      const m = st.m.get(name)!;
-      const v = st.v.get(name)!;
-      const m1 = tf.add(tf.mul(m, o.beta1), tf.mul(gr, 1 - o.beta1));
-      const v1 = tf.add(tf.mul(v, o.beta2), tf.mul(tf.square(gr), 1 - o.beta2));
-      m.assign(m1);
-      v.assign(v1);
-      const update = tf.div(tf.div(m1, bc1), tf.add(tf.sqrt(tf.div(v1, bc2)), o.eps));
-      const decayed = p.shape.length >= 2 && o.weightDecay > 0 ? tf.mul(p, 1 - lr * o.weightDecay) : p;
-      p.assign(tf.sub(decayed, tf.mul(update, lr)));
-    }
-  });
-  st.step = t;
-  return { gradNorm, lr };
 }
 
 export interface SampledScore {

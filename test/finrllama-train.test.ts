@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { generateMarket, QUICK_SYNTH_CONFIG } from '../src/data/synth/index.ts';
 import { builtinFromModel } from '../src/lm/builtin/backend.ts';
-import { initParams, type LlamaConfig } from '../src/lm/builtin/config.ts';
+import { initParams } from '../src/lm/builtin/config.ts';
 import { disposeModel, modelFromArrays } from '../src/lm/builtin/model.ts';
 import { initTf, tf } from '../src/lm/builtin/tf.ts';
 import { createTrainer } from '../src/lm/builtin/train.ts';
@@ -10,22 +10,9 @@ import { trainBpe } from '../src/lm/tokenizer/index.ts';
 import { candidateLogProbs, sampleAnswers } from '../src/papers/finrllama/pipeline.ts';
 import { decisionDates } from '../src/papers/finrllama/score.ts';
 import { advantages, leaveOneOut, NEW_BASELINE, reinforceStep, trainReinforce } from '../src/papers/finrllama/train.ts';
+import { tinyLlamaConfig } from './helpers/tiny-llama.ts';
 
-const cfg: LlamaConfig = {
-  vocab_size: 32,
-  hidden_size: 16,
-  intermediate_size: 24,
-  num_hidden_layers: 2,
-  num_attention_heads: 4,
-  num_key_value_heads: 2,
-  rms_norm_eps: 1e-5,
-  rope_theta: 10000,
-  max_position_embeddings: 64,
-  tie_word_embeddings: true,
-  bos_token_id: 1,
-  eos_token_id: 2,
-  hidden_act: 'silu',
-};
+const cfg = tinyLlamaConfig({ max_position_embeddings: 64, tie_word_embeddings: true });
 
 test('advantages: moving-average baseline (first step: its own mean), none, step-sum credit', () => {
   const a1 = advantages([1, 3], NEW_BASELINE, { baselineBeta: 0.5 });

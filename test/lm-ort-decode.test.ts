@@ -7,38 +7,20 @@ import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { runLmBench } from '../src/cli/commands/lm-bench.ts';
-import {
-  countParams,
-  type LlamaConfig,
-  type ParamArrays,
-  paramShapes,
-  presetConfig,
-} from '../src/lm/builtin/config.ts';
+import { countParams, type LlamaConfig, type ParamArrays, presetConfig } from '../src/lm/builtin/config.ts';
 import { disposeCache, disposeModel, modelFromArrays, newCache, stepLogits } from '../src/lm/builtin/model.ts';
 import { initTf } from '../src/lm/builtin/tf.ts';
 import { readLlama2c } from '../src/lm/formats/llama2c.ts';
 import { benchLlamaCppDecode } from '../src/lm/ort/bench.ts';
 import { createOrtDecoder } from '../src/lm/ort/decode.ts';
-import { createRng } from '../src/util/rng.ts';
-import { tinyLlamaConfig } from './helpers/tiny-llama.ts';
+import { randomParams as randomTinyParams, tinyLlamaConfig } from './helpers/tiny-llama.ts';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 const STORIES = join(repoRoot, '..', 'shared', 'models', 'stories260K');
 
 const tiny = tinyLlamaConfig({ vocab_size: 13 });
 
-function randomParams(c: LlamaConfig, seed: number): ParamArrays {
-  const rng = createRng(seed);
-  const out: ParamArrays = new Map();
-  for (const [name, shape] of paramShapes(c)) {
-    const n = shape.reduce((a, b) => a * b, 1);
-    out.set(
-      name,
-      Float32Array.from({ length: n }, () => (shape.length === 1 ? 1 + 0.2 * rng.normal() : 0.4 * rng.normal())),
-    );
-  }
-  return out;
-}
+const randomParams = (c: LlamaConfig, seed: number) => randomTinyParams(c, seed, 0.4);
 
 test('decode logits at every position equal the tfjs builtin model with its KV cache (GQA)', async () => {
   const params = randomParams(tiny, 5);

@@ -3,11 +3,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import ort from 'onnxruntime-node';
-import { headDim, type LlamaConfig, type ParamArrays, paramShapes } from '../src/lm/builtin/config.ts';
+import { headDim, type LlamaConfig, paramShapes } from '../src/lm/builtin/config.ts';
 import { lossAndGrads as tfLossAndGrads } from '../src/lm/builtin/reference.ts';
 import { createGraph } from '../src/lm/ort/onnx.ts';
 import { createOrtTrainer } from '../src/lm/ort/trainer.ts';
 import { createRng } from '../src/util/rng.ts';
+import { randomParams as randomTinyParams } from './helpers/tiny-llama.ts';
 
 test('onnx writer: MatMul + Add + ReduceSum(axes -1) run in onnxruntime with the right numbers', async () => {
   const g = createGraph();
@@ -133,18 +134,7 @@ const tiny = (tie: boolean): LlamaConfig => ({
   hidden_act: 'silu',
 });
 
-function randomParams(c: LlamaConfig, seed: number): ParamArrays {
-  const rng = createRng(seed);
-  const out: ParamArrays = new Map();
-  for (const [name, shape] of paramShapes(c)) {
-    const n = shape.reduce((a, b) => a * b, 1);
-    out.set(
-      name,
-      Float32Array.from({ length: n }, () => (shape.length === 1 ? 1 + 0.2 * rng.normal() : 0.5 * rng.normal())),
-    );
-  }
-  return out;
-}
+const randomParams = (c: LlamaConfig, seed: number) => randomTinyParams(c, seed, 0.5);
 
 const ids = [
   [1, 5, 3, 9, 10],

@@ -1,5 +1,6 @@
 // A tiny Llama config for tests (2 layers, GQA 4:2 heads, untied); tests override what they vary.
-import type { LlamaConfig } from '../../src/lm/builtin/config.ts';
+import { type LlamaConfig, type ParamArrays, paramShapes } from '../../src/lm/builtin/config.ts';
+import { createRng } from '../../src/util/rng.ts';
 
 export function tinyLlamaConfig(over: Partial<LlamaConfig> = {}): LlamaConfig {
   return {
@@ -18,4 +19,18 @@ export function tinyLlamaConfig(over: Partial<LlamaConfig> = {}): LlamaConfig {
     hidden_act: 'silu',
     ...over,
   };
+}
+
+/** Random parameters: norm weights around 1 (±0.2), matrices N(0, scale²). */
+export function randomParams(c: LlamaConfig, seed: number, scale: number): ParamArrays {
+  const rng = createRng(seed);
+  const out: ParamArrays = new Map();
+  for (const [name, shape] of paramShapes(c)) {
+    const n = shape.reduce((a, b) => a * b, 1);
+    out.set(
+      name,
+      Float32Array.from({ length: n }, () => (shape.length === 1 ? 1 + 0.2 * rng.normal() : scale * rng.normal())),
+    );
+  }
+  return out;
 }

@@ -9,24 +9,10 @@ import { DataError, UsageError } from '../src/data/errors.ts';
 import { evaluateScores } from '../src/papers/finrllama/evaluate.ts';
 import { defaultSplit, loadSource, readRunScores, writeRunConfig, writeScores } from '../src/papers/finrllama/run.ts';
 import { decisionDates, scoreNews, teacherModel } from '../src/papers/finrllama/score.ts';
+import { captureStdout } from './helpers/capture-stdout.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'finrllama-cli-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
-
-async function captureStdout(fn: () => Promise<void>): Promise<string> {
-  const write = process.stdout.write.bind(process.stdout);
-  let out = '';
-  process.stdout.write = ((chunk: string | Uint8Array) => {
-    out += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString();
-    return true;
-  }) as typeof process.stdout.write;
-  try {
-    await fn();
-  } finally {
-    process.stdout.write = write;
-  }
-  return out;
-}
 
 const source = { synth: { seed: 5, quick: true } };
 const ds = loadSource(source);
@@ -69,6 +55,8 @@ test('eval --run: a key per variant with the flat numbers; teacher computed when
   assert.equal(out.teacher.sharpe_ratio, direct.sharpe_ratio);
   assert.equal(out.teacher.parse_failure_rate, 0);
   assert.equal(out.teacher.per_ticker.QNTX?.curve, undefined, 'curves only with --curves');
+  assert.equal(out.teacher.contest_curve, undefined, 'curves only with --curves');
+  assert.equal(out.teacher.buy_and_hold_curve, undefined, 'curves only with --curves');
 });
 
 test('eval without --run: synthetic market, a fake base model, a held-out window', async () => {

@@ -92,6 +92,14 @@ test('contest strategy, per-ticker view and parse-failure rate on a hand-compute
   assert.ok(close(ev.per_ticker.A.curve[5], 0.1));
   // equal-weight buy-and-hold of A, B, C: (1.21 + 0.81 + 1) / 3 - 1
   assert.ok(close(ev.buy_and_hold.cumulative_return!, (1.21 + 0.81 + 1) / 3 - 1, 1e-9));
+  // the curves at each close of `dates`: contest +10 % from day 1 on; buy-and-hold (1.1 + 0.9 + 1) / 3 - 1 = 0 on
+  // day 1, then (1.21 + 0.81 + 1) / 3 - 1
+  assert.deepEqual(ev.dates, dates);
+  const near = (xs: number[], want: number[]) =>
+    xs.length === want.length && xs.every((x, i) => close(x, want[i], 1e-9));
+  assert.ok(near(ev.contest_curve, [0, 0.1, 0.1, 0.1, 0.1, 0.1]), `${ev.contest_curve}`);
+  const bh = (1.21 + 0.81 + 1) / 3 - 1;
+  assert.ok(near(ev.buy_and_hold_curve, [0, 0, bh, bh, bh, bh]), `${ev.buy_and_hold_curve}`);
   assert.ok('sharpe_ratio' in ev.contest && 'max_drawdown' in ev.contest, 'the standard set is there');
   // default next-open fill: filled at day 1's open (= its close here), it earns day 2's moves, +10 % on each side
   const nextOpen = evaluateScores(ds, sig, { from: dates[0], to: dates[5], k: 1, holdDays: 1 });

@@ -5,9 +5,10 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { runFinrllamaEval, runFinrllamaTrain } from '../src/cli/commands/finrllama.ts';
 import { UsageError } from '../src/data/errors.ts';
+import { importDataset, writeImportedDataset } from '../src/data/import/index.ts';
 import { closeDecisionTime } from '../src/data/pit.ts';
 import { generateMarket, QUICK_SYNTH_CONFIG } from '../src/data/synth/index.ts';
-import { trainingCorpus, trainQuick } from '../src/papers/finrllama/pipeline.ts';
+import { FINRLLAMA_QUICK_MARKET, loadRunModel, trainingCorpus, trainQuick } from '../src/papers/finrllama/pipeline.ts';
 import { readRunConfig, readRunScores } from '../src/papers/finrllama/run.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'finrllama-pipeline-'));
@@ -23,11 +24,13 @@ test('quick pipeline (tiny settings): run directory, four variants, training log
     rlEpochs: 1,
     rlDays: 4,
     testDays: 6,
+    estimator: 'sampled',
     samplesPerPrompt: 2,
+    datesPerStep: 1,
     validationFraction: 0.01,
   });
   const cfg = readRunConfig(out);
-  assert.deepEqual(cfg.data, { synth: { seed: 3, quick: true } });
+  assert.deepEqual(cfg.data, { synth: { seed: 3, quick: true, config: { ...FINRLLAMA_QUICK_MARKET } } });
   assert.ok(cfg.split.trainTo < cfg.split.testFrom);
   const scores = readRunScores(out);
   assert.deepEqual([...scores.keys()], ['base', 'rlmf', 'sft', 'teacher']);
@@ -48,7 +51,7 @@ test('quick pipeline (tiny settings): run directory, four variants, training log
   assert.ok(existsSync(join(out, 'summary.json')));
   const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
   assert.ok(summary.validation.from <= summary.validation.to && summary.validation.to <= cfg.split.trainTo);
-  assert.deepEqual(Object.keys(r.validation), ['base', 'sft', 'rlmf', 'teacher']);
+  assert.deepEqual(Object.keys(r.validation), ['sft', 'rlmf', 'teacher']);
   assert.equal(r.evaluation.base.parse_failure_rate, 0);
   for (const k of ['setup', 'pretrain', 'sft', 'rl', 'evaluate', 'total']) assert.equal(typeof r.seconds[k], 'number');
   const ev = await runFinrllamaEval({ run: out, json: true });
@@ -61,6 +64,80 @@ test('quick pipeline (tiny settings): run directory, four variants, training log
   // the CLI refuses to write over a run
   await assert.rejects(runFinrllamaTrain({ preset: 'quick', out }), UsageError);
   await assert.rejects(runFinrllamaTrain({ preset: 'full', out: join(tmp, 'x') }), /--preset/);
+});
+
+test('quick pipeline: a run interrupted in REINFORCE resumes from its epoch checkpoint and ends identical', async () => {
+  const opts = {
+    seed: 4,
+    pretrainSteps: 3,
+    sftSteps: 2,
+    rlEpochs: 2,
+    rlDays: 4,
+    datesPerStep: 2,
+    testDays: 3,
+    validationFraction: 0.01,
+    klCoef: 0.1,
+  };
+  const full = join(tmp, 'full');
+  await trainQuick({ ...opts, out: full });
+  const cut = join(tmp, 'cut');
+  const crash = (x: Record<string, unknown>) => {
+    if (x.phase === 'rl' && x.epoch === 2) throw new Error('simulated crash');
+  };
+  await assert.rejects(trainQuick({ ...opts, out: cut, onLog: crash }), /simulated crash/);
+  assert.ok(existsSync(join(cut, 'checkpoints', 'rl', 'training_state.json')), 'the epoch-1 checkpoint is on disk');
+  assert.ok(!existsSync(join(cut, 'models', 'rlmf')) && !existsSync(join(cut, 'scores')));
+  await assert.rejects(runFinrllamaTrain({ preset: 'quick', out: cut }), /--resume/);
+  await assert.rejects(trainQuick({ ...opts, klCoef: 0.2, out: cut, resume: true }), /other settings/);
+  await trainQuick({ ...opts, out: cut, resume: true });
+  for (const v of ['base', 'sft', 'rlmf']) {
+    const a = loadRunModel(join(full, 'models', v));
+    const b = loadRunModel(join(cut, 'models', v));
+    for (const [n, x] of a.params) assert.deepEqual(b.params.get(n), x, `${v} ${n}`);
+  }
+  const sft = loadRunModel(join(full, 'models', 'sft')).params;
+  const rlmf = loadRunModel(join(full, 'models', 'rlmf')).params;
+  assert.ok(
+    [...sft].some(([n, x]) => x.some((y, i) => y !== rlmf.get(n)![i])),
+    'REINFORCE moved the weights',
+  );
+  for (const f of ['training_log.jsonl', 'scores/rlmf.jsonl', 'scores/teacher.jsonl'])
+    assert.equal(readFileSync(join(cut, f), 'utf8'), readFileSync(join(full, f), 'utf8'), f);
+});
+
+const SHARED = join(import.meta.dirname, '..', '..', 'shared');
+const IB = join(SHARED, 'data', 'investorbench', 'raw_json');
+
+test('quick pipeline on real data (INVESTOR-BENCH HON, UVV): runs end to end, fills at the next close, buy-and-hold beside', {
+  skip: !existsSync(IB) && 'needs ../shared/data/investorbench',
+}, async () => {
+  const data = join(tmp, 'ib');
+  writeImportedDataset(data, importDataset('investorbench', { inputs: [IB], ticker: 'HON,UVV' }).dataset);
+  const out = join(tmp, 'ib-run');
+  const r = await trainQuick({
+    data,
+    seed: 1,
+    out,
+    pretrainSteps: 3,
+    sftSteps: 2,
+    rlEpochs: 1,
+    rlDays: 3,
+    datesPerStep: 3,
+    testDays: 12,
+    validationFraction: 0.01,
+  });
+  const cfg = readRunConfig(out);
+  assert.deepEqual(cfg.data, { dir: data });
+  assert.equal(cfg.fill, 'next-close', 'INVESTOR-BENCH has one price a day: no open to fill at');
+  assert.deepEqual(Object.keys(r.evaluation), ['base', 'sft', 'rlmf', 'teacher']);
+  for (const v of Object.values(r.evaluation)) {
+    assert.ok(v.n_scored > 0);
+    assert.ok(Number.isFinite(v.buy_and_hold.cumulative_return));
+  }
+  // every prompt kept 2 headlines of at most 120 characters
+  for (const x of readRunScores(out).get('teacher')!) assert.ok(x.headlines >= 1 && x.headlines <= 2);
+  const ev = await runFinrllamaEval({ run: out, json: true });
+  assert.equal(ev.rlmf.sharpe_ratio, r.evaluation.rlmf.sharpe_ratio);
 });
 
 test('training corpus: the dataset headlines published after the training period are left out', () => {

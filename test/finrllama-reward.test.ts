@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseScore } from '../src/papers/finrllama/parse.ts';
-import { forwardReturn, LOOKAHEAD, stepReward, tickerReward } from '../src/papers/finrllama/reward.ts';
+import { forwardReturn, forwardReturns, LOOKAHEAD, stepReward, tickerReward } from '../src/papers/finrllama/reward.ts';
 import { handDataset } from './finrllama-fixture.ts';
 
 test('parse: first number after the anchor, in the whole text or the completion alone', () => {
@@ -77,6 +77,36 @@ test('reward, signed-return: (s / S) · d · 100, no threshold', () => {
   assert.equal(r(0, 0.05), 0);
   assert.ok(Math.abs(r(-3, -0.04, 6) - 2) < 1e-12); // S = 6: -0.5 × -4 %
   assert.throws(() => r(1, Number.NaN), /finite/);
+});
+
+test('reward, signed-return with a position penalty λ: w·d·100 − λ·w², best at w = 50·d/λ', () => {
+  const r = (s: number, d: number, l: number) =>
+    tickerReward(s, d, { mode: 'signed-return', signalStrength: 10, positionPenalty: l });
+  assert.ok(Math.abs(r(5, 0.02, 1) - (1 - 0.25)) < 1e-12);
+  assert.ok(Math.abs(r(-10, 0.03, 2) - (-3 - 2)) < 1e-12);
+  assert.equal(r(0, 0.05, 3), 0);
+  // expected move +1 %, λ = 1: the best answer on the −10..10 grid is w = 0.5 (s = 5)
+  const best = Array.from({ length: 21 }, (_, i) => i - 10).reduce((a, s) => (r(s, 0.01, 1) > r(a, 0.01, 1) ? s : a));
+  assert.equal(best, 5);
+  // nothing expected: no position is best
+  const flat = Array.from({ length: 21 }, (_, i) => i - 10).reduce((a, s) => (r(s, 0, 1) > r(a, 0, 1) ? s : a));
+  assert.equal(flat, 0);
+});
+
+test('forward returns of every ticker and their excess over the equal-weight mean', () => {
+  const ds = handDataset(['2024-01-02', '2024-01-03', '2024-01-04'], {
+    A: [10, 11, 12],
+    B: [20, 20, 19],
+    C: [5, 5, 5],
+  });
+  const { raw, excess } = forwardReturns(ds.bars, '2024-01-02', 2);
+  assert.ok(Math.abs(raw.get('A')! - 0.2) < 1e-15);
+  assert.ok(Math.abs(raw.get('B')! - -0.05) < 1e-15);
+  const mean = (0.2 - 0.05 + 0) / 3;
+  assert.ok(Math.abs(excess.get('A')! - (0.2 - mean)) < 1e-15);
+  assert.ok(Math.abs(excess.get('C')! - -mean) < 1e-15);
+  const end = forwardReturns(ds.bars, '2024-01-03', 2);
+  assert.ok([...end.raw.values(), ...end.excess.values()].every(Number.isNaN), 'past the end: NaN, not 0');
 });
 
 test('step reward: the sum over tickers; unknown forward returns are listed, not scored', () => {

@@ -7,7 +7,7 @@ import { disposeModel, modelFromArrays } from '../src/lm/builtin/model.ts';
 import { initTf, tf } from '../src/lm/builtin/tf.ts';
 import { createTrainer } from '../src/lm/builtin/train.ts';
 import { trainBpe } from '../src/lm/tokenizer/index.ts';
-import { candidateLogProbs, sampleAnswers } from '../src/papers/finrllama/pipeline.ts';
+import { candidateLogProbs, expectedGradientTerms, sampleAnswers } from '../src/papers/finrllama/pipeline.ts';
 import { decisionDates } from '../src/papers/finrllama/score.ts';
 import { advantages, leaveOneOut, NEW_BASELINE, reinforceStep, trainReinforce } from '../src/papers/finrllama/train.ts';
 import { tinyLlamaConfig } from './helpers/tiny-llama.ts';
@@ -38,6 +38,60 @@ test('per-prompt baseline: leave-one-out within groups of k samples of one promp
   assert.throws(() => leaveOneOut([1, 2, 3], 2), /groups of 2/);
   const a = advantages([1, 3, 2, -1, -1, -1], NEW_BASELINE, { baseline: 'per-prompt', groupSize: 3 });
   assert.deepEqual(a, { adv: [-1.5, 1.5, 0, 0, 0, 0], baseline: NEW_BASELINE });
+});
+
+test('expected estimator: the likely answers up to the mass, coefficients q·(r − E_q r), hand case', () => {
+  const logp = [0.5, 0.3, 0.15, 0.05].map(Math.log);
+  const r = [1, 0, -1, 5];
+  const terms = expectedGradientTerms(logp, (i) => r[i], { topMass: 0.9, maxAnswers: 5 });
+  assert.deepEqual(
+    terms.map((t) => t.index),
+    [0, 1, 2],
+    'answer 3 is past the 0.9 mass',
+  );
+  const q = [0.5, 0.3, 0.15].map((x) => x / 0.95);
+  const mean = q[0] * 1 + q[2] * -1;
+  for (const [j, t] of terms.entries()) assert.ok(Math.abs(t.coef - q[j] * (r[j] - mean)) < 1e-12);
+  assert.ok(Math.abs(terms.reduce((a, t) => a + t.coef, 0)) < 1e-12, 'the expected reward is the baseline');
+  assert.equal(expectedGradientTerms(logp, (i) => r[i], { topMass: 0.9, maxAnswers: 2 }).length, 2);
+  assert.equal(
+    expectedGradientTerms(
+      [0, -50, -60].map((x) => x),
+      () => 0,
+      { topMass: 0.5, maxAnswers: 5 },
+    ).length,
+    2,
+  );
+});
+
+test('expected estimator: Σ c_v ∇log p(v) is the gradient of E_q[r] over the kept answers (finite differences)', () => {
+  const z = [0.3, -1.2, 2.0, 0.7, -0.4];
+  const r = [0.5, -1, 2, -0.3, 1.5];
+  const logSoftmax = (x: number[]) => {
+    const m = Math.max(...x);
+    const lz = m + Math.log(x.reduce((a, v) => a + Math.exp(v - m), 0));
+    return x.map((v) => v - lz);
+  };
+  const o = { topMass: 0.8, maxAnswers: 5 };
+  const lp = logSoftmax(z);
+  const terms = expectedGradientTerms(lp, (i) => r[i], o);
+  const kept = terms.map((t) => t.index);
+  const J = (x: number[]) => {
+    const l = logSoftmax(x);
+    const m = kept.reduce((a, i) => a + Math.exp(l[i]), 0);
+    return kept.reduce((a, i) => a + (Math.exp(l[i]) / m) * r[i], 0);
+  };
+  const p = lp.map(Math.exp);
+  for (let u = 0; u < z.length; u++) {
+    // ∂ log p(v) / ∂ z_u = [u = v] − p(u)
+    const analytic = terms.reduce((a, t) => a + t.coef * ((t.index === u ? 1 : 0) - p[u]), 0);
+    const h = 1e-6;
+    const zp = [...z];
+    const zm = [...z];
+    zp[u] += h;
+    zm[u] -= h;
+    assert.ok(Math.abs(analytic - (J(zp) - J(zm)) / (2 * h)) < 1e-7, `logit ${u}`);
+  }
 });
 
 test('candidateLogProbs (one prefill, cached steps over the prefix tree) equals the full-forward log-probs', async () => {

@@ -173,20 +173,22 @@ export function createMarketView(ds: Dataset, decisionTime: number): MarketView 
     news: (q?: TimeQuery) => window(ds.news, (n) => n.publishedMs, q, 'news'),
     newsForSession(date: IsoDate, q?: { ticker?: string; cutoff?: string }) {
       const cutoff = q?.cutoff ?? cal.close;
-      const out: NewsItem[] = [];
-      for (let i = ds.news.length - 1; i >= 0; i--) {
-        const n = ds.news[i];
-        const s = sessionDateFor(n.publishedMs, dates, cal, cutoff);
-        if (s === undefined || s > date) continue;
-        if (s < date) break;
-        if (q?.ticker === undefined || n.tickers.includes(q.ticker)) out.push(Object.freeze({ ...n }));
-      }
       // The session's window ends at its cutoff; deciding before then would miss (or peek at) part of it.
       const [h, m] = cutoff.split(':').map(Number);
       const windowEnd = marketCloseMs(date, {
         ...cal,
         close: `${String(h).padStart(2, '0')}:${String(m).padStart(2, '0')}`,
       });
+      const out: NewsItem[] = [];
+      // news is sorted by publication time: items after the window's end belong to later sessions
+      const last = countAtOrBefore(ds.news.length, (i) => ds.news[i].publishedMs, windowEnd) - 1;
+      for (let i = last; i >= 0; i--) {
+        const n = ds.news[i];
+        const s = sessionDateFor(n.publishedMs, dates, cal, cutoff);
+        if (s === undefined || s > date) continue;
+        if (s < date) break;
+        if (q?.ticker === undefined || n.tickers.includes(q.ticker)) out.push(Object.freeze({ ...n }));
+      }
       if (windowEnd > decisionTime)
         throw late(`news for session ${date}`, `its window closes ${new Date(windowEnd).toISOString()}`);
       return out.reverse();

@@ -47,11 +47,13 @@ export interface ChartSpec {
   downsampled: boolean;
 }
 
-interface LineInput {
+/** One line of a chart: x values (epoch ms of UTC midnight on a time axis; any number on a value axis) and y values. */
+export interface LineInput {
   name: string;
-  /** Epoch ms of each point (UTC midnight of the date). */
-  xs: Float64Array;
+  xs: ArrayLike<number>;
   ys: ArrayLike<number>;
+  /** Drawn dashed (e.g. a benchmark beside the strategies). */
+  dashed?: boolean;
 }
 
 /** `YYYY-MM-DD` -> epoch ms of UTC midnight. */
@@ -59,7 +61,8 @@ export function dateMs(date: string): number {
   return Date.UTC(Number(date.slice(0, 4)), Number(date.slice(5, 7)) - 1, Number(date.slice(8, 10)));
 }
 
-function datesMs(dates: readonly string[]): Float64Array {
+/** `YYYY-MM-DD` dates -> epoch ms of UTC midnight (the x values of a time axis). */
+export function datesMs(dates: readonly string[]): Float64Array {
   const xs = new Float64Array(dates.length);
   for (let i = 0; i < dates.length; i++) xs[i] = dateMs(dates[i]);
   return xs;
@@ -123,20 +126,34 @@ function compactNumber(v: number): string {
   return trim(v);
 }
 
-function percentLabel(v: number): string {
+/** A fraction as an axis label: 0.1234 -> `12.34%`. */
+export function percentLabel(v: number): string {
   return `${Number((v * 100).toFixed(2))}%`;
 }
 
-function lineChart(opts: {
+/** A number as an axis label: at most 2 decimals; k / M / B above 10,000. */
+export function numberLabel(v: number): string {
+  return compactNumber(v);
+}
+
+export interface LineChartOptions {
   title: string;
   lines: LineInput[];
   width: number;
   height: number;
+  /** Lines longer than this are downsampled with LTTB for display. */
   maxPoints: number;
   yFormat: (v: number) => string;
   /** A second title line saying what the y axis measures. */
   subtitle: string;
-}): ChartSpec {
+  /** `time` (default): xs are epoch ms; `value`: xs are plain numbers (e.g. training steps). */
+  xAxis?: 'time' | 'value';
+  /** Colour of line i (default: PALETTE by position). */
+  colors?: readonly string[];
+}
+
+/** A generic line chart (the report's look: title and subtitle, legend below, no animation). */
+export function lineChart(opts: LineChartOptions): ChartSpec {
   const { width, lines } = opts;
   const legendWidth = width - 80;
   const legendH = legendHeight(
@@ -154,7 +171,7 @@ function lineChart(opts: {
       data: s.data,
       showSymbol: false,
       symbol: 'none',
-      lineStyle: { width: lines.length > 6 ? 1 : 1.5 },
+      lineStyle: { width: lines.length > 6 ? 1 : 1.5, ...(line.dashed && { type: 'dashed' }) },
       emphasis: { disabled: true },
       connectNulls: false,
     };
@@ -163,7 +180,7 @@ function lineChart(opts: {
     animation: false,
     useUTC: true,
     backgroundColor: '#ffffff',
-    color: PALETTE,
+    color: opts.colors ? [...opts.colors] : PALETTE,
     textStyle: { fontFamily: FONT, color: TEXT },
     title: {
       text: opts.title,
@@ -186,7 +203,8 @@ function lineChart(opts: {
     },
     grid: { left: 64, right: 28, top: 64, bottom: legendH + 50 },
     xAxis: {
-      type: 'time',
+      type: opts.xAxis ?? 'time',
+      ...(opts.xAxis === 'value' && { scale: true, minInterval: 1 }),
       axisLabel: { color: MUTED, fontFamily: FONT, hideOverlap: true },
       axisLine: { lineStyle: { color: '#999999' } },
       splitLine: { show: false },

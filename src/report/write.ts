@@ -6,6 +6,12 @@ import { uniqueSlug } from './format.ts';
 import { renderReportHtml } from './html.ts';
 import { metricsFile, type ReportInput } from './types.ts';
 
+/** Extra content of a report page: a section of trusted HTML and its PNG charts (file name -> bytes, in order). */
+export interface ReportSection {
+  html: string;
+  pngs: ReadonlyMap<string, Uint8Array>;
+}
+
 export interface WrittenReport {
   html: string;
   metrics: string;
@@ -16,8 +22,14 @@ export interface WrittenReport {
 /**
  * Write `report.html`, `metrics.json` and `charts/equity.png`, `charts/drawdown.png`, `charts/tickers-<strategy>.png`
  * (strategy names made file-name safe, see uniqueSlug) into `outDir`. Each file is written atomically.
+ * `extra.sections` are added to the page (before the configuration) and their PNGs to `charts/`; `extra.metrics` are
+ * top-level keys added to metrics.json (e.g. the demo's `finrllama`).
  */
-export function writeReport(outDir: string, input: ReportInput): WrittenReport {
+export function writeReport(
+  outDir: string,
+  input: ReportInput,
+  extra: { sections?: readonly ReportSection[]; metrics?: Record<string, unknown> } = {},
+): WrittenReport {
   const equity = equityChart(input.runs);
   const drawdown = drawdownChart(input.runs);
   const tickers = input.runs.map(tickerPnlChart);
@@ -28,26 +40,33 @@ export function writeReport(outDir: string, input: ReportInput): WrittenReport {
   const html = join(outDir, 'report.html');
   const metrics = join(outDir, 'metrics.json');
   const charts: string[] = [];
-  const writePng = (name: string, svg: string) => {
+  const writeRaw = (name: string, png: Uint8Array) => {
     const path = join(outDir, 'charts', name);
-    writeFileAtomic(path, svgToPng(svg));
+    writeFileAtomic(path, png);
     charts.push(path);
   };
+  const writePng = (name: string, svg: string) => writeRaw(name, svgToPng(svg));
   writePng('equity.png', equitySvg);
   writePng('drawdown.png', drawdownSvg);
   const taken = new Set<string>();
   input.runs.forEach((run, i) => {
     writePng(`tickers-${uniqueSlug(run.name, taken)}.png`, tickerSvgs[i]);
   });
-  writeJsonAtomic(metrics, metricsFile(input));
+  const sections = extra.sections ?? [];
+  for (const s of sections) for (const [name, png] of s.pngs) writeRaw(name, png);
+  writeJsonAtomic(metrics, { ...metricsFile(input), ...extra.metrics });
   writeFileAtomic(
     html,
-    renderReportHtml(input, {
-      equity: equitySvg,
-      drawdown: drawdownSvg,
-      tickers: tickerSvgs,
-      downsampled: equity.downsampled || drawdown.downsampled || tickers.some((t) => t.downsampled),
-    }),
+    renderReportHtml(
+      input,
+      {
+        equity: equitySvg,
+        drawdown: drawdownSvg,
+        tickers: tickerSvgs,
+        downsampled: equity.downsampled || drawdown.downsampled || tickers.some((t) => t.downsampled),
+      },
+      sections.map((s) => s.html),
+    ),
   );
   return { html, metrics, charts };
 }

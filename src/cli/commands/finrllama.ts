@@ -26,6 +26,8 @@ import {
   teacherModel,
 } from '../../papers/finrllama/score.ts';
 import { parseNumberOption, printJson, progress } from '../common.ts';
+import { registerFinrllamaHead } from './finrllama-head.ts';
+import { registerFinrllamaReport } from './finrllama-report.ts';
 
 interface EvalFlags {
   run?: string;
@@ -58,7 +60,7 @@ function oneOf<T extends string>(name: string, v: string | undefined, allowed: r
 /** The variant's summary for printing: curves and dates only with --curves. */
 function summary(ev: VariantEvaluation, curves: boolean): Record<string, unknown> {
   if (curves) return { ...ev };
-  const { dates: _dates, per_ticker, ...rest } = ev;
+  const { dates: _dates, contest_curve: _contest, buy_and_hold_curve: _buyAndHold, per_ticker, ...rest } = ev;
   return {
     ...rest,
     per_ticker: Object.fromEntries(Object.entries(per_ticker).map(([t, v]) => [t, { ...v, curve: undefined }])),
@@ -91,7 +93,7 @@ export async function runFinrllamaEval(f: EvalFlags): Promise<Record<string, Var
   const to = f.to ?? split.testTo;
   const dates = testDates(ds, { ...split, testFrom: from, testTo: to });
   if (dates.length < 2) throw new UsageError(`fewer than 2 trading dates between ${from} and ${to}`);
-  const fill = oneOf('fill', f.fill, ['next-open', 'next-close', 'same-close'] as const);
+  const fill = oneOf('fill', f.fill, ['next-open', 'next-close', 'same-close'] as const) ?? config?.fill;
   const scoreOpts: ScoreOptions = {
     prompt: {
       signalStrength: S,
@@ -155,21 +157,29 @@ interface TrainFlags {
   lookahead?: string;
   scoring?: string;
   validation?: string;
+  estimator?: string;
+  datesPerStep?: string;
+  rewardBasis?: string;
+  positionPenalty?: string;
+  kl?: string;
+  topLayers?: string;
+  resume?: boolean;
+  data?: string;
   json?: boolean;
   quiet?: boolean;
 }
 
 export async function runFinrllamaTrain(f: TrainFlags): Promise<Record<string, unknown>> {
   if (f.preset !== 'quick') throw new UsageError(`--preset: "${f.preset}" is not one of quick`);
-  if (existsSync(join(f.out, 'config.json')) || existsSync(join(f.out, 'scores')))
-    throw new UsageError(`--out ${f.out} already holds a finrllama run: choose a new directory`);
+  if (!f.resume && (existsSync(join(f.out, 'config.json')) || existsSync(join(f.out, 'scores'))))
+    throw new UsageError(`--out ${f.out} already holds a finrllama run: choose a new directory, or --resume it`);
   const int = (n: string, v: string | undefined, min = 0) => parseNumberOption(n, v, { integer: true, min });
   const fraction = (n: string, v: string | undefined) => {
     const x = parseNumberOption(n, v, { min: 0 });
     if (x !== undefined && x >= 1) throw new UsageError(`--${n}: ${v} is not a fraction in [0, 1)`);
     return x;
   };
-  const { trainQuick } = await import('../../papers/finrllama/pipeline.ts');
+  const { headlineNumbers, trainQuick } = await import('../../papers/finrllama/pipeline.ts');
   const r = await trainQuick({
     seed: int('seed', f.seed) ?? 0,
     out: f.out,
@@ -184,22 +194,22 @@ export async function runFinrllamaTrain(f: TrainFlags): Promise<Record<string, u
     lookahead: int('lookahead', f.lookahead, 1),
     scoring: oneOf('scoring', f.scoring, ['expected', 'greedy'] as const),
     validationFraction: fraction('validation', f.validation),
+    estimator: oneOf('estimator', f.estimator, ['expected', 'sampled'] as const),
+    datesPerStep: int('dates-per-step', f.datesPerStep, 1),
+    rewardBasis: oneOf('reward-basis', f.rewardBasis, ['excess', 'raw'] as const),
+    positionPenalty: parseNumberOption('position-penalty', f.positionPenalty, { min: 0 }),
+    klCoef: parseNumberOption('kl', f.kl, { min: 0 }),
+    topLayers: int('top-layers', f.topLayers, 1),
+    resume: f.resume,
+    data: f.data,
     onLog: f.quiet || f.json ? undefined : (x) => process.stderr.write(`${JSON.stringify(x)}\n`),
   });
-  const headline = (ev: typeof r.evaluation) =>
-    Object.fromEntries(
-      Object.entries(ev).map(([k, v]) => [
-        k,
-        {
-          ic: v.ic,
-          sharpe_ratio: v.sharpe_ratio,
-          cumulative_return: v.cumulative_return,
-          win_rate: v.win_rate,
-          parse_failure_rate: v.parse_failure_rate,
-        },
-      ]),
-    );
-  return { run: r.run, seconds: r.seconds, variants: headline(r.evaluation), validation: headline(r.validation) };
+  return {
+    run: r.run,
+    seconds: r.seconds,
+    variants: headlineNumbers(r.evaluation),
+    validation: headlineNumbers(r.validation),
+  };
 }
 
 export function registerFinrllama(program: Command): void {
@@ -209,22 +219,30 @@ export function registerFinrllama(program: Command): void {
   cmd
     .command('train')
     .description(
-      'pretrain, distil the word-list teacher and train by REINFORCE on the synthetic market (built-in model)',
+      'pretrain, distil the word-list teacher and train by REINFORCE (built-in micro model; synthetic market or --data)',
     )
-    .requiredOption('--preset <name>', 'quick: QUICK synthetic market, micro model')
+    .requiredOption('--preset <name>', 'quick: micro model, minutes on 2 cores (synthetic market unless --data)')
     .requiredOption('--out <dir>', 'run directory to create (config.json, scores/, training_log.jsonl, summary.json)')
     .option('--seed <n>', 'seed of the market and of every draw (default 0)')
+    .option('--data <dir>', 'train and evaluate on this dataset (rlmf data import) instead of the synthetic market')
     .option('--pretrain-steps <n>', 'next-token steps on the headline corpus (default 300)')
-    .option('--sft-steps <n>', 'supervised steps on the teacher scores (default 250)')
-    .option('--rl-epochs <n>', 'REINFORCE passes over the training dates (default 1)')
-    .option('--samples <n>', 'sampled answers per (date, ticker) (default 4)')
-    .option('--rl-lr <x>', 'REINFORCE learning rate (default 1e-4)')
-    .option('--reward <mode>', 'signed-return (default: (s/S)·d·100) | fixed (the contest reward) | as-coded')
+    .option('--sft-steps <n>', 'supervised steps on the teacher scores (default 500)')
+    .option('--rl-epochs <n>', 'REINFORCE passes over the training dates (default 2)')
+    .option('--estimator <e>', 'expected (default: exact gradient over the likely answers) | sampled (the paper)')
+    .option('--dates-per-step <n>', 'decision dates per REINFORCE step (default 4; the paper: 1)')
+    .option('--samples <n>', 'sampled answers per (date, ticker) with --estimator sampled (default 4)')
+    .option('--rl-lr <x>', 'REINFORCE learning rate (default 2.5e-4)')
+    .option('--reward <mode>', 'signed-return (default: (s/S)·d·100 − λ(s/S)²) | fixed (the contest reward) | as-coded')
+    .option('--reward-basis <b>', "excess (default: forward return minus the tickers' mean) | raw")
+    .option('--position-penalty <λ>', 'λ of signed-return (default 0.5)')
+    .option('--kl <β>', 'KL penalty to the SFT model (default 0; --estimator expected)')
     .option('--baseline <kind>', 'per-prompt (default: leave-one-out over the samples) | moving-average | none')
     .option('--credit <kind>', 'per-ticker (default) | step-sum (as coded)')
     .option('--lookahead <days>', 'forward-return horizon of the reward (default 3; the code: 14)')
     .option('--scoring <m>', 'expected (default: Σ v·p(v) over the score answers) | greedy (5 tokens, parsed)')
     .option('--validation <f>', 'fraction of training dates kept out of REINFORCE as a validation slice (default 0.2)')
+    .option('--top-layers <n>', 'REINFORCE trains only the top N layers and the final norm (default: all)')
+    .option('--resume', 'continue the run in --out (same flags) from its last checkpoint')
     .option('--quiet', 'no training log on stderr')
     .option('--json', 'print the summary as JSON')
     .action(async (f: TrainFlags) => {
@@ -232,6 +250,8 @@ export function registerFinrllama(program: Command): void {
       if (f.json) printJson(out);
       else console.log(`run written to ${out.run}; rlmf finrllama eval --run ${out.run}`);
     });
+  registerFinrllamaHead(cmd);
+  registerFinrllamaReport(cmd);
   cmd
     .command('eval')
     .description('evaluate each variant on the held-out period: IC, contest Sharpe / return / win rate, parse failures')

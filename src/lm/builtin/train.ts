@@ -145,7 +145,6 @@ export function batchGrads(
  * clip to the global norm, AdamW update at lrAt(step). Returns the mean micro-batch loss and the pre-clip norm.
  */
 export function trainStep(tr: Trainer, micro: Batch[]): StepResult {
-  const o = tr.optim;
   const st = tr.state;
   let sum: Map<string, tf.Tensor> | null = null;
   let lossSum = 0;

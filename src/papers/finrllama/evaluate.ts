@@ -1,7 +1,8 @@
 // Evaluation of per-(date, ticker) scores on a held-out period, through the core backtester and metrics:
 // (a) the FinRL Contest 2024 strategy: each day open a cohort of the k = 3 highest scores > T (long) and the k lowest
 //     < -T (short), held 3 days, equal weights across live cohorts and their positions, $1M (topKCohortTargets +
-//     runBacktest; metrics preset `finrl-contest`, which includes the standard set);
+//     runBacktest; metrics preset `finrl-contest`, which includes the standard set), beside equal-weight buy-and-hold
+//     of the same tickers; both with their cumulative return curves (equity / capital - 1 at each close of `dates`);
 // (b) the per-ticker long/short view (the paper's figures 3-4): per ticker alone, +1 when score >= T, -1 when <= -T,
 //     0 otherwise, each signal held `holdDays` days (weight = sum of the live signals / holdDays), with its cumulative
 //     return curve and the ticker's buy-and-hold return beside it;
@@ -80,6 +81,10 @@ export interface VariantEvaluation {
   buy_and_hold: Metrics;
   per_ticker: Record<string, TickerView>;
   dates: IsoDate[];
+  /** Contest strategy: cumulative return at each close of `dates` (equity / capital - 1). */
+  contest_curve: number[];
+  /** Buy-and-hold: cumulative return at each close of `dates` (equity / capital - 1). */
+  buy_and_hold_curve: number[];
 }
 
 /** Average ranks (1-based) with ties sharing the mean of their positions. */
@@ -192,12 +197,16 @@ export function evaluateScores(ds: Dataset, signals: readonly ScoredSignal[], o:
     if (i !== undefined) byDay[i][x.ticker] = x.score;
   }
 
-  // (a) contest strategy
+  const curve = (equity: Float64Array) => Array.from(equity, (e) => e / opts.initialCapital - 1);
+
+  // (a) contest strategy and buy-and-hold
   const weights = topKCohortTargets(byDay, panel.tickers, { k, holdDays, threshold: T });
   const targets = panel.tickers.map((t) => Float64Array.from(weights, (w) => w[t]));
-  const contest = metricsForRun(runBacktest('finrllama-contest', panel, targets, opts), { preset: 'finrl-contest' });
+  const contestRun = runBacktest('finrllama-contest', panel, targets, opts);
+  const contest = metricsForRun(contestRun, { preset: 'finrl-contest' });
   const bh = panel.tickers.map(() => new Float64Array(panel.dates.length).fill(1 / panel.tickers.length));
-  const buyAndHold = metricsForRun(runBacktest('buy-and-hold', panel, bh, opts), { preset: 'finrl-contest' });
+  const buyAndHoldRun = runBacktest('buy-and-hold', panel, bh, opts);
+  const buyAndHold = metricsForRun(buyAndHoldRun, { preset: 'finrl-contest' });
 
   // (b) per-ticker long/short view
   const per_ticker: Record<string, TickerView> = {};
@@ -216,7 +225,7 @@ export function evaluateScores(ds: Dataset, signals: readonly ScoredSignal[], o:
       n_long: sig.filter((s) => s > 0).length,
       n_short: sig.filter((s) => s < 0).length,
       buy_and_hold_return: first >= 0 && last > first ? finiteOrNull(c[last] / c[first] - 1) : null,
-      curve: Array.from(run.equity, (e) => e / opts.initialCapital - 1),
+      curve: curve(run.equity),
     };
   });
 
@@ -236,5 +245,7 @@ export function evaluateScores(ds: Dataset, signals: readonly ScoredSignal[], o:
     buy_and_hold: buyAndHold,
     per_ticker,
     dates: panel.dates,
+    contest_curve: curve(contestRun.equity),
+    buy_and_hold_curve: curve(buyAndHoldRun.equity),
   };
 }

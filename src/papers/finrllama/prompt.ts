@@ -48,6 +48,8 @@ export interface NewsWindow {
   lookbackDays?: number;
   /** Keep the newest this many headlines (default 5). */
   maxHeadlines?: number;
+  /** Cut each headline (whitespace collapsed) to at most this many characters (default: no cut). */
+  maxChars?: number;
 }
 
 export interface PromptOptions {
@@ -119,7 +121,8 @@ export function promptInputs(
 /** The prompt text for given inputs. Pure: same inputs, same text. */
 export function renderPrompt(inp: PromptInputs, o: PromptOptions = {}): string {
   const { signalStrength: S, threshold: T } = scoreScale(o.signalStrength ?? 10);
-  const headlines = inp.headlines.map((n) => n.headline.replace(/\s+/g, ' ').trim());
+  const cut = o.news?.maxChars ?? Number.POSITIVE_INFINITY;
+  const headlines = inp.headlines.map((n) => n.headline.replace(/\s+/g, ' ').trim().slice(0, cut).trimEnd());
   const news = headlines.length === 0 ? '(none)' : headlines.join(' | ');
   const prices = inp.priceLines.length === 0 ? '(none)' : inp.priceLines.join('\n');
   if ((o.variant ?? 'paper') === 'compact') {

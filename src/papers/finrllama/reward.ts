@@ -11,10 +11,12 @@
 //                              `elif d > 0` -> +2 / +1; else -0.5 / -0.1. As s <= -T never exceeds 6, that is -1 when
 //                              d < 2 % and +1 when d >= 2 %: a short is rewarded when the price RISES.
 // Neither (|s| < T):           -0.001 (both modes).
-// - `signed-return` (ours, the quick pipeline's default): r = (s / S) · d · 100, the score as a position size in
-//   [-1, 1] times the forward return in percent; no threshold, no constants. Its expectation rewards ranking the
-//   forward return (what the IC and the contest strategy measure); the contest reward's asymmetry (+0.1 for a small
-//   gain, -1 for any loss) instead makes a position on any noisy signal lose in expectation.
+// - `signed-return` (ours, the quick pipeline's default): r = w · d · 100 − λ · w², w = s / S the score as a position
+//   size in [-1, 1], d in percent, λ = `positionPenalty` (default 0). With λ = 0 its expectation is linear in w (any
+//   position on the sign of E[d] is optimal); with λ > 0 it is a mean-variance utility whose optimum is
+//   w* = 50 · E[d] / λ (clipped to [-1, 1]): scores proportional to the expected move, 0 where nothing is expected.
+//   The contest reward's asymmetry (+0.1 for a small gain, -1 for any loss) instead makes a position on any noisy
+//   signal lose in expectation.
 // d = (close[t + L] - close[t]) / close[t], t = the decision day (its close is the last price the prompt can know),
 // L = lookahead trading days of that ticker's bars (default 3 as the config and the paper; the code's env used 14).
 // Step reward: the SUM over the tickers scored that date, as the code.
@@ -46,6 +48,8 @@ export interface RewardOptions {
   threshold?: number;
   /** S, the score scale of `signed-return` (default 10). */
   signalStrength?: number;
+  /** λ of `signed-return`: the reward loses λ·(s/S)² (default 0). */
+  positionPenalty?: number;
 }
 
 /** Reward of one ticker's score given its forward return d (d must be finite). */
@@ -53,7 +57,10 @@ export function tickerReward(score: number, d: number, o: RewardOptions = {}): n
   const c = REWARD_CONSTANTS;
   const T = o.threshold ?? 3;
   if (!Number.isFinite(d)) throw new RangeError(`forward return must be finite, got ${d}`);
-  if (o.mode === 'signed-return') return (score / (o.signalStrength ?? 10)) * d * 100;
+  if (o.mode === 'signed-return') {
+    const w = score / (o.signalStrength ?? 10);
+    return w * d * 100 - (o.positionPenalty ?? 0) * w * w;
+  }
   if (score >= T) {
     const sure = score > c.highConfidence;
     if (d > c.strongPositiveReturn) return sure ? c.greatPositiveReward : c.positiveReward;
@@ -121,4 +128,20 @@ export function forwardReturn(
   if (t < 0 || t + lookahead >= bars.dates.length) return Number.NaN;
   const p = basis === 'adjusted' && !Number.isNaN(bars.adjClose[t]) ? bars.adjClose : bars.close;
   return p[t + lookahead] / p[t] - 1;
+}
+
+/**
+ * Forward returns of every ticker from the close of `date` (forwardReturn), and each one's excess over their
+ * equal-weight mean (the part a long/short book keeps; NaN where the ticker's own return is NaN). The mean is over the
+ * tickers with a finite return; all NaN when none has one.
+ */
+export function forwardReturns(
+  bars: ReadonlyMap<string, Bars>,
+  date: IsoDate,
+  lookahead: number,
+): { raw: Map<string, number>; excess: Map<string, number> } {
+  const raw = new Map([...bars].map(([t, b]) => [t, forwardReturn(b, date, lookahead)]));
+  const finite = [...raw.values()].filter(Number.isFinite);
+  const mean = finite.length ? finite.reduce((a, x) => a + x, 0) / finite.length : Number.NaN;
+  return { raw, excess: new Map([...raw].map(([t, d]) => [t, d - mean])) };
 }

@@ -6,9 +6,9 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { loadDataset } from '../../data/dataset.ts';
-import { DataError, UsageError } from '../../data/errors.ts';
+import { DataError, type DataIssue, UsageError } from '../../data/errors.ts';
 import { tradingDates } from '../../data/pit.ts';
-import { generateMarket, QUICK_SYNTH_CONFIG } from '../../data/synth/index.ts';
+import { generateMarket, parseSynthConfig, QUICK_SYNTH_CONFIG } from '../../data/synth/index.ts';
 import { isIsoDate } from '../../data/time.ts';
 import type { Dataset, IsoDate } from '../../data/types.ts';
 import { writeFileAtomic, writeJsonAtomic } from '../../util/fs.ts';
@@ -18,7 +18,14 @@ const isoDate = z.string().refine(isIsoDate, 'expected YYYY-MM-DD');
 
 export const DataSourceSchema = z.union([
   z.strictObject({ dir: z.string().min(1) }),
-  z.strictObject({ synth: z.strictObject({ seed: z.number().int().min(0), quick: z.boolean().default(true) }) }),
+  z.strictObject({
+    synth: z.strictObject({
+      seed: z.number().int().min(0),
+      quick: z.boolean().default(true),
+      /** Fields of the synthetic market's config over QUICK (or the default) (parseSynthConfig checks them). */
+      config: z.record(z.string(), z.unknown()).optional(),
+    }),
+  }),
 ]);
 export type DataSource = z.output<typeof DataSourceSchema>;
 
@@ -31,6 +38,8 @@ export const RunConfigSchema = z.strictObject({
   signalStrength: z.number().int().min(3).default(10),
   lookahead: z.number().int().min(1).default(3),
   seed: z.number().int().min(0).default(0),
+  /** When the contest strategy's orders fill (default next-open; next-close for data without opens). */
+  fill: z.enum(['next-open', 'next-close', 'same-close']).optional(),
   /** Anything else a writer wants to record (training options, versions). */
   extra: z.record(z.string(), z.unknown()).optional(),
 });
@@ -59,15 +68,16 @@ export function parseRunConfig(x: unknown, where: string): RunConfig {
 export function loadSource(src: DataSource): Dataset {
   if ('dir' in src) return loadDataset(src.dir).dataset;
   const base = src.synth.quick ? QUICK_SYNTH_CONFIG : {};
-  return generateMarket({ ...base, seed: src.synth.seed }).dataset;
+  return generateMarket(parseSynthConfig({ ...base, ...src.synth.config, seed: src.synth.seed })).dataset;
 }
 
 /**
  * The contest's 70 / 30 split of the trading dates (the first `trainShare` for training, the rest held out), with a gap
- * of `lookahead` dates after the training range so that no training reward reads a held-out price.
+ * of `lookahead` dates after the training range so that no training reward reads a held-out price. `from`: only the
+ * trading dates from then on (a real dataset's prices often start decades before its news).
  */
-export function defaultSplit(ds: Dataset, trainShare = 0.7, lookahead = 3): RunConfig['split'] {
-  const d = tradingDates(ds);
+export function defaultSplit(ds: Dataset, trainShare = 0.7, lookahead = 3, from?: IsoDate): RunConfig['split'] {
+  const d = tradingDates(ds).filter((x) => from === undefined || x >= from);
   const cut = Math.floor(d.length * trainShare);
   if (cut < 10 || d.length - cut - lookahead < 10)
     throw new UsageError(`too few trading dates (${d.length}) for a ${trainShare} train / held-out split`);
@@ -105,9 +115,14 @@ export function writeScores(dir: string, variant: string, recs: readonly ScoreRe
   writeFileAtomic(join(dir, 'scores', `${variant}.jsonl`), recs.map((r) => `${JSON.stringify(r)}\n`).join(''));
 }
 
-export function readScores(file: string): ScoreRecord[] {
-  const out: ScoreRecord[] = [];
-  const issues: { file: string; line: number; field?: string; reason: string }[] = [];
+/**
+ * A JSON Lines file: each non-blank line parsed and checked against `schemaOf(value)`. Every bad line is reported
+ * (file, 1-based line, field = the schema path joined with '.', or `rootField` for the line as a whole) in one
+ * DataError.
+ */
+export function readJsonLines<T>(file: string, schemaOf: (value: unknown) => z.ZodType<T>, rootField = ''): T[] {
+  const out: T[] = [];
+  const issues: DataIssue[] = [];
   readFileSync(file, 'utf8')
     .split('\n')
     .forEach((line, i) => {
@@ -119,14 +134,18 @@ export function readScores(file: string): ScoreRecord[] {
         issues.push({ file, line: i + 1, reason: `not JSON: ${(e as Error).message}` });
         return;
       }
-      const r = ScoreRow.safeParse(v);
+      const r = schemaOf(v).safeParse(v);
       if (r.success) out.push(r.data);
       else
         for (const is of r.error.issues)
-          issues.push({ file, line: i + 1, field: is.path.join('.'), reason: is.message });
+          issues.push({ file, line: i + 1, field: is.path.join('.') || rootField, reason: is.message });
     });
   if (issues.length) throw new DataError(issues);
   return out;
+}
+
+export function readScores(file: string): ScoreRecord[] {
+  return readJsonLines(file, () => ScoreRow);
 }
 
 /** Every `RUN/scores/<variant>.jsonl`, by variant name (sorted). */

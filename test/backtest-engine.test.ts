@@ -100,6 +100,20 @@ test('NaN targets keep holdings; a missing fill price for a live target throws',
   assert.throws(() => runBacktest('x', panel1([100, Number.NaN, 121]), allLong(3), opts('next-close')), /no price/);
 });
 
+test("missingPrice 'hold': an order without a fill price stays unfilled, is listed, and fills at the next decision", () => {
+  // decided long at the close of day 0, fill due at the close of day 1 (no price: a gap in the data)
+  const t = new Float64Array([1, 1, 1, 1]);
+  const r = runBacktest('x', panel1([100, Number.NaN, 121, 133.1]), [t], opts('next-close', { missingPrice: 'hold' }));
+  assert.deepEqual(r.unfilled, [{ date: r.dates[1], decisionDate: r.dates[0], ticker: r.tickers[0], target: 1 }]);
+  near(r.returns[1], 0); // nothing held over the gap
+  near(r.returns[2], 0); // bought at the close of day 2 (decision of day 1)
+  near(r.returns[3], 0.1);
+  assert.equal(r.trades.length, 1);
+  assert.equal(r.trades[0].decisionDate, r.dates[1]);
+  const ok = runBacktest('x', panel1([100, 110, 121]), allLong(3), opts('next-close', { missingPrice: 'hold' }));
+  assert.equal(ok.unfilled, undefined, 'absent when every order filled');
+});
+
 test('top-k cohorts: k longs above T, k shorts below -T, held H days, equal split', () => {
   const tickers = ['A', 'B', 'C', 'D'];
   const scores: Record<string, number>[] = [{ A: 9, B: 5, C: -7, D: 2 }, { A: Number.NaN, B: -1, C: 1, D: 8 }, {}];

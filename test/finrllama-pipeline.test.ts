@@ -6,17 +6,25 @@ import { after, test } from 'node:test';
 import { runFinrllamaEval, runFinrllamaTrain } from '../src/cli/commands/finrllama.ts';
 import { UsageError } from '../src/data/errors.ts';
 import { importDataset, writeImportedDataset } from '../src/data/import/index.ts';
-import { closeDecisionTime } from '../src/data/pit.ts';
+import { closeDecisionTime, createMarketView } from '../src/data/pit.ts';
 import { generateMarket, QUICK_SYNTH_CONFIG } from '../src/data/synth/index.ts';
+import { createFakeModel } from '../src/lm/fake.ts';
 import { FINRLLAMA_QUICK_MARKET, loadRunModel, trainingCorpus, trainQuick } from '../src/papers/finrllama/pipeline.ts';
+import { headlinesAt, headlinesFromPrompt } from '../src/papers/finrllama/prompt.ts';
 import { readRunConfig, readRunScores } from '../src/papers/finrllama/run.ts';
+import { teacherScore } from '../src/papers/finrllama/teacher.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'finrllama-pipeline-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
-test('quick pipeline (tiny settings): run directory, four variants, training log; eval --run reproduces it', async () => {
+test('quick pipeline (tiny settings, an LLM teacher): run directory, four variants, training log; eval --run reproduces it', async () => {
   const out = join(tmp, 'run');
+  // a scripted teacher that disagrees with the word list: it answers the word list's score negated
+  const llm = createFakeModel({
+    script: (prompt) => ` ${-teacherScore(headlinesFromPrompt(prompt), { signalStrength: 10 })}`,
+  });
   const r = await trainQuick({
+    teacher: { model: llm },
     seed: 3,
     out,
     pretrainSteps: 4,
@@ -46,7 +54,21 @@ test('quick pipeline (tiny settings): run directory, four variants, training log
     .trim()
     .split('\n')
     .map((l) => JSON.parse(l));
-  assert.deepEqual([...new Set(lines.map((l) => l.phase))], ['pretrain', 'sft', 'rl']);
+  assert.deepEqual([...new Set(lines.map((l) => l.phase))], ['pretrain', 'teacher', 'sft', 'rl']);
+  const t = lines.find((l) => l.phase === 'teacher');
+  assert.ok(t.scored > 0 && t.failures === 0, 'every training prompt got a teacher answer');
+  assert.deepEqual((cfg.extra as { teacher: unknown }).teacher, {
+    backend: 'fake',
+    model: llm.modelId,
+    method: 'generate',
+  });
+  // the teacher variant is the LLM teacher, scored on the held-out prompts
+  const ds = generateMarket({ ...QUICK_SYNTH_CONFIG, ...FINRLLAMA_QUICK_MARKET, seed: 3 }).dataset;
+  for (const x of scores.get('teacher')!) {
+    const view = createMarketView(ds, closeDecisionTime(ds, x.date));
+    const heads = headlinesAt(view, x.ticker, x.date).map((h) => h.headline);
+    assert.equal(x.score, -teacherScore(heads, { signalStrength: 10 }) || 0);
+  }
   assert.ok(lines.filter((l) => l.phase === 'rl').length <= 4);
   assert.ok(existsSync(join(out, 'summary.json')));
   const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));

@@ -2,12 +2,17 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { generateMarket, QUICK_SYNTH_CONFIG } from '../src/data/synth/index.ts';
 import { builtinFromModel } from '../src/lm/builtin/backend.ts';
-import { initParams } from '../src/lm/builtin/config.ts';
+import { initParams, paramShapes, presetConfig } from '../src/lm/builtin/config.ts';
 import { disposeModel, modelFromArrays } from '../src/lm/builtin/model.ts';
 import { initTf, tf } from '../src/lm/builtin/tf.ts';
 import { createTrainer } from '../src/lm/builtin/train.ts';
 import { trainBpe } from '../src/lm/tokenizer/index.ts';
-import { candidateLogProbs, expectedGradientTerms, sampleAnswers } from '../src/papers/finrllama/pipeline.ts';
+import {
+  candidateLogProbs,
+  expectedGradientTerms,
+  sampleAnswers,
+  topLayersTrainable,
+} from '../src/papers/finrllama/pipeline.ts';
 import { decisionDates } from '../src/papers/finrllama/score.ts';
 import { advantages, leaveOneOut, NEW_BASELINE, reinforceStep, trainReinforce } from '../src/papers/finrllama/train.ts';
 import { tinyLlamaConfig } from './helpers/tiny-llama.ts';
@@ -92,6 +97,19 @@ test('expected estimator: Σ c_v ∇log p(v) is the gradient of E_q[r] over the 
     zm[u] -= h;
     assert.ok(Math.abs(analytic - (J(zp) - J(zm)) / (2 * h)) < 1e-7, `logit ${u}`);
   }
+});
+
+test('top-layer training: the top n layers and the final norm; embeddings and lower layers frozen', () => {
+  const c = presetConfig('micro', 1024);
+  const names = paramShapes(c).map(([n]) => n);
+  const on = names.filter(topLayersTrainable(c, 1));
+  assert.ok(on.length > 1 && on.includes('model.norm.weight'));
+  assert.ok(on.every((n) => n === 'model.norm.weight' || n.startsWith('model.layers.3.')));
+  assert.equal(names.filter((n) => n.startsWith('model.layers.3.')).length, on.length - 1);
+  assert.ok(!on.includes('model.embed_tokens.weight'));
+  assert.equal(names.filter(topLayersTrainable(c, 4)).length, names.length - 1, 'all but the embeddings');
+  assert.throws(() => topLayersTrainable(c, 5), /4 layers/);
+  assert.throws(() => topLayersTrainable(c, 0), /top-layers/);
 });
 
 test('candidateLogProbs (one prefill, cached steps over the prefix tree) equals the full-forward log-probs', async () => {

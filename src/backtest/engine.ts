@@ -8,7 +8,7 @@
 // Equity is marked at each close. Costs: the fill price moves against the trade by slippageBps, and a commission of
 // commissionBps of the traded notional is paid in cash. The same Ledger serves the batch backtest and the RL env.
 import type { IsoDate } from '../data/types.ts';
-import type { CostModel, ExecutionTiming, StrategyRun, Trade } from './types.ts';
+import type { CostModel, ExecutionTiming, StrategyRun, Trade, UnfilledOrder } from './types.ts';
 
 /** Prices a backtest trades on, one array per ticker aligned with `dates`. NaN = no price that day. */
 export interface PricePanel {
@@ -27,6 +27,12 @@ export interface BacktestOptions {
   /** 'on-change': trade only when the target differs from the last executed one (holdings drift in between).
    *  'every-decision': rebalance back to the target at every decision. */
   rebalance: 'on-change' | 'every-decision';
+  /**
+   * An order for a ticker without a price at its fill time (a gap in the data): 'error' (default) throws; 'hold' leaves
+   * it unfilled (the ticker keeps its holdings, the order is tried again at the next decision) and lists it in the
+   * run's `unfilled`.
+   */
+  missingPrice?: 'error' | 'hold';
 }
 
 export const DEFAULT_BACKTEST: BacktestOptions = {
@@ -114,6 +120,7 @@ export function rebalance(
   prices: ArrayLike<number>,
   opts: BacktestOptions,
   onFill?: OnFill,
+  onUnfilled?: (k: number, target: number) => void,
 ): number {
   const K = L.shares.length;
   let changed = opts.rebalance === 'every-decision';
@@ -134,12 +141,14 @@ export function rebalance(
   for (let k = 0; k < K; k++) {
     const w = target[k];
     if (Number.isNaN(w)) continue;
-    L.lastTarget[k] = w;
     const p = prices[k];
-    if (!(p > 0)) {
-      if (w !== 0 || L.shares[k] !== 0) throw new RangeError(`no price for ticker #${k} to fill its target ${w}`);
+    if (!(p > 0) && (w !== 0 || L.shares[k] !== 0)) {
+      if (opts.missingPrice !== 'hold') throw new RangeError(`no price for ticker #${k} to fill its target ${w}`);
+      onUnfilled?.(k, w); // lastTarget stays: the order is tried again at the next decision
       continue;
     }
+    L.lastTarget[k] = w;
+    if (!(p > 0)) continue;
     const q = (w * value) / p - L.shares[k];
     if (Math.abs(q * p) <= 1e-9 * Math.max(1, Math.abs(value))) continue;
     const fillPrice = p * (q > 0 ? 1 + slip : 1 - slip);
@@ -192,6 +201,9 @@ export function runBacktest(
   // the fill being executed: decision day and fill day (read by onFill, which is allocated once)
   let decisionDay = 0;
   let fillDay = 0;
+  const unfilled: UnfilledOrder[] = [];
+  const onUnfilled = (k: number, target: number) =>
+    unfilled.push({ date: dates[fillDay], decisionDate: dates[decisionDay], ticker: tickers[k], target });
   const onFill: OnFill = (k, q, fillPrice, commission) => {
     trades.push({
       date: dates[fillDay],
@@ -217,7 +229,7 @@ export function runBacktest(
     fillDay = day;
     let traded: number;
     try {
-      traded = rebalance(L, row, prices, opts, onFill);
+      traded = rebalance(L, row, prices, opts, onFill, onUnfilled);
     } catch (e) {
       throw new RangeError(`${name}: decision of ${dates[d]} filled on ${dates[day]}: ${(e as Error).message}`);
     }
@@ -257,5 +269,6 @@ export function runBacktest(
     tickerPnl,
     turnover,
     trades,
+    ...(unfilled.length > 0 && { unfilled }),
   };
 }

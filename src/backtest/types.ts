@@ -60,4 +60,15 @@ export interface StrategyRun {
   trades: Trade[];
   /** Metrics of this run (filled in by the metrics stage). */
   metrics?: Record<string, number | null>;
+  /** Orders not filled for want of a price at the fill time (missingPrice 'hold'); absent when none. */
+  unfilled?: UnfilledOrder[];
+}
+
+export interface UnfilledOrder {
+  /** When the fill was due. */
+  date: IsoDate;
+  decisionDate: IsoDate;
+  ticker: string;
+  /** The target weight that could not be traded to. */
+  target: number;
 }

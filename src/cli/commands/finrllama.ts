@@ -163,6 +163,10 @@ interface TrainFlags {
   positionPenalty?: string;
   kl?: string;
   topLayers?: string;
+  threads?: string;
+  teacherBackend?: string;
+  teacherModel?: string;
+  teacherMethod?: string;
   resume?: boolean;
   data?: string;
   json?: boolean;
@@ -180,7 +184,14 @@ export async function runFinrllamaTrain(f: TrainFlags): Promise<Record<string, u
     return x;
   };
   const { headlineNumbers, trainQuick } = await import('../../papers/finrllama/pipeline.ts');
+  let teacher: LanguageModel | undefined;
+  if (f.teacherBackend || f.teacherModel) {
+    const { openModel, parseBackend } = await import('../../lm/open.ts');
+    teacher = await openModel({ backend: parseBackend(f.teacherBackend ?? 'builtin'), model: f.teacherModel });
+  }
+  const teacherMethod = oneOf('teacher-method', f.teacherMethod, ['generate', 'expected'] as const);
   const r = await trainQuick({
+    teacher: teacher && { model: teacher, method: teacherMethod },
     seed: int('seed', f.seed) ?? 0,
     out: f.out,
     pretrainSteps: int('pretrain-steps', f.pretrainSteps),
@@ -200,10 +211,11 @@ export async function runFinrllamaTrain(f: TrainFlags): Promise<Record<string, u
     positionPenalty: parseNumberOption('position-penalty', f.positionPenalty, { min: 0 }),
     klCoef: parseNumberOption('kl', f.kl, { min: 0 }),
     topLayers: int('top-layers', f.topLayers, 1),
+    threads: int('threads', f.threads, 1),
     resume: f.resume,
     data: f.data,
     onLog: f.quiet || f.json ? undefined : (x) => process.stderr.write(`${JSON.stringify(x)}\n`),
-  });
+  }).finally(() => teacher?.close());
   return {
     run: r.run,
     seconds: r.seconds,
@@ -241,7 +253,11 @@ export function registerFinrllama(program: Command): void {
     .option('--lookahead <days>', 'forward-return horizon of the reward (default 3; the code: 14)')
     .option('--scoring <m>', 'expected (default: Σ v·p(v) over the score answers) | greedy (5 tokens, parsed)')
     .option('--validation <f>', 'fraction of training dates kept out of REINFORCE as a validation slice (default 0.2)')
+    .option('--teacher-backend <b>', 'distil this model instead of the word list: builtin | llama-cpp | openai | fake')
+    .option('--teacher-model <path>', 'the teacher model (with --teacher-backend)')
+    .option('--teacher-method <m>', 'generate (default: 5 tokens, parsed) | expected (softmax over the answers)')
     .option('--top-layers <n>', 'REINFORCE trains only the top N layers and the final norm (default: all)')
+    .option('--threads <n>', 'onnxruntime threads of the training phases (default 1)')
     .option('--resume', 'continue the run in --out (same flags) from its last checkpoint')
     .option('--quiet', 'no training log on stderr')
     .option('--json', 'print the summary as JSON')

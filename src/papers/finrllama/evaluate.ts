@@ -11,7 +11,8 @@
 //     mean over dates with >= minCrossSection scored tickers of that date's cross-sectional Spearman; per ticker: the
 //     Spearman over that ticker's scored dates. Ties get average ranks; fewer than 3 pairs or a constant side -> null;
 // (d) parse-failure rate = failed / scored.
-// Timing: decisions at each close; fills by default at the next open (DEFAULT_BACKTEST), no costs unless given.
+// Timing: decisions at each close; fills by default at the next open (DEFAULT_BACKTEST), no costs unless given; an
+// order for a ticker without a bar at its fill time stays unfilled until the next decision (counted).
 import { type BacktestOptions, DEFAULT_BACKTEST, runBacktest } from '../../backtest/engine.ts';
 import { topKCohortTargets } from '../../backtest/rules.ts';
 import { type PriceBasisChoice, pricePanel } from '../../backtest/run.ts';
@@ -74,6 +75,8 @@ export interface VariantEvaluation {
   parse_failure_rate: number | null;
   n_scored: number;
   n_parse_failures: number;
+  /** Contest orders left unfilled for want of a price at their fill time (gaps in the bars; missingPrice 'hold'). */
+  unfilled_orders: number;
   ic_detail: IcSummary;
   /** Contest strategy: every metric of the finrl-contest preset (standard keys first). */
   contest: Metrics;
@@ -187,7 +190,8 @@ export function evaluateScores(ds: Dataset, signals: readonly ScoredSignal[], o:
   const k = o.k ?? 3;
   const holdDays = o.holdDays ?? 3;
   const basis = o.basis ?? 'adjusted';
-  const opts: BacktestOptions = { ...DEFAULT_BACKTEST, ...o.backtest };
+  // a gap in a ticker's bars (INVESTOR-BENCH's NFLX) leaves an order unfilled until the next decision, counted
+  const opts: BacktestOptions = { ...DEFAULT_BACKTEST, missingPrice: 'hold', ...o.backtest };
   const panel = pricePanel(ds, { from: o.from, to: o.to, tickers: o.tickers ? [...o.tickers] : undefined }, basis);
   const inWindow = signals.filter((x) => x.date >= o.from && x.date <= o.to && panel.tickers.includes(x.ticker));
   const col = new Map(panel.dates.map((d, i) => [d, i]));
@@ -239,6 +243,7 @@ export function evaluateScores(ds: Dataset, signals: readonly ScoredSignal[], o:
     win_rate: contest.finrl_contest_win_rate,
     parse_failure_rate: inWindow.length ? failures / inWindow.length : null,
     n_scored: inWindow.length,
+    unfilled_orders: contestRun.unfilled?.length ?? 0,
     n_parse_failures: failures,
     ic_detail,
     contest,

@@ -67,6 +67,11 @@ export interface QuickTrainOptions {
   out: string;
   /** Continue the run in `out` (written with the same settings) from its last checkpoint. */
   resume?: boolean;
+  /**
+   * The SFT teacher: the word-list scorer (default) or any LanguageModel (distillation: its scores of the training
+   * prompts, rounded to integers; answers it fails to give are left out and counted). It is also the `teacher` variant.
+   */
+  teacher?: { model: LanguageModel; method?: 'generate' | 'expected' };
   /** A dataset directory (loadDataset) instead of the synthetic market; the corpus is its training-period news. */
   data?: string;
   /** Synthetic market fields over QUICK_SYNTH_CONFIG + FINRLLAMA_QUICK_MARKET. */
@@ -94,6 +99,8 @@ export interface QuickTrainOptions {
   rewardBasis?: 'excess' | 'raw';
   /** λ of `signed-return` (default 0.5 for signed-return, else unused). */
   positionPenalty?: number;
+  /** onnxruntime intra-op threads of the training phases (default 1; runs are compared at one thread count). */
+  threads?: number;
   /** REINFORCE trains only the top N transformer layers and the final norm (default: every parameter). */
   topLayers?: number;
   /** KL penalty to the SFT model (default 0; `expected` estimator only). */
@@ -522,6 +529,17 @@ function saveModel(
   });
 }
 
+/**
+ * Which parameters train when only the top `n` transformer layers do (FLAG-TRADER-style frozen bottom): those of
+ * layers L − n .. L − 1 and the final norm; the embeddings (tied to the output head in the micro model) stay frozen.
+ */
+export function topLayersTrainable(config: LlamaConfig, n: number): (name: string) => boolean {
+  const first = config.num_hidden_layers - n;
+  if (!Number.isInteger(n) || n < 1 || first < 0)
+    throw new UsageError(`--top-layers ${n}: the model has ${config.num_hidden_layers} layers`);
+  return (name) => name === 'model.norm.weight' || Number(/^model\.layers\.(\d+)\./.exec(name)?.[1] ?? -1) >= first;
+}
+
 /** A saved variant of a quick run (RUN/models/<variant>): its parameters and tokenizer, for scoring. */
 export function loadRunModel(dir: string): { config: LlamaConfig; params: ParamArrays; tok: Tokenizer } {
   const ck = loadCheckpoint(dir);
@@ -626,6 +644,7 @@ export async function trainQuick(o: QuickTrainOptions): Promise<QuickTrainResult
   const rewardBasis = o.rewardBasis ?? 'excess';
   const positionPenalty = o.positionPenalty ?? (rewardMode === 'signed-return' ? 0.5 : 0);
   const klCoef = o.klCoef ?? 0;
+  const threads = o.threads ?? 1;
   const datesPerStep = o.datesPerStep ?? 4;
   const topMass = o.topMass ?? 0.95;
   const maxAnswers = o.maxAnswers ?? 5;
@@ -652,6 +671,9 @@ export async function trainQuick(o: QuickTrainOptions): Promise<QuickTrainResult
     extra: {
       preset: 'quick',
       model: 'micro',
+      teacher: o.teacher
+        ? { backend: o.teacher.model.backend, model: o.teacher.model.modelId, method: o.teacher.method ?? 'generate' }
+        : 'word-list',
       // the run checks this on --resume, so a changed dataset is not resumed
       ...(o.data && { dataset: { name: ds.meta.name, news: ds.news.length, tickers: [...ds.bars.keys()].sort() } }),
       vocabSize: tok.vocabSize,
@@ -698,6 +720,7 @@ export async function trainQuick(o: QuickTrainOptions): Promise<QuickTrainResult
     for (const line of corpus) stream.push(p.bos, ...tok.encode(line), p.eos);
     const tokens = Int32Array.from(stream);
     const pre = createOrtTrainer(config, initParams(config, o.seed), {
+      threads,
       lr: (s) => (o.pretrainLr ?? 3e-3) * Math.min(1, s / 20),
       weightDecay: 0.1,
       clip: 1,
@@ -720,8 +743,23 @@ export async function trainQuick(o: QuickTrainOptions): Promise<QuickTrainResult
   const L = p.maxLen - 1;
   if (resume && existsSync(join(modelDir('sft'), 'model.safetensors'))) {
     sftParams = loadRunModel(modelDir('sft')).params;
-    keepOld((x) => x.phase === 'sft');
+    keepOld((x) => x.phase === 'teacher' || x.phase === 'sft');
   } else {
+    let llmTeacher: Map<string, number> | undefined;
+    if (o.teacher) {
+      const recs = await scoreNews(o.teacher.model, ds, trainDates, {
+        prompt,
+        seed: o.seed,
+        method: o.teacher.method,
+      });
+      llmTeacher = new Map(recs.filter((r) => !r.failed).map((r) => [`${r.date}|${r.ticker}`, Math.round(r.score)]));
+      log({
+        phase: 'teacher',
+        teacher: o.teacher.model.modelId,
+        scored: recs.length,
+        failures: recs.length - llmTeacher.size,
+      });
+    }
     const examples: { promptIds: number[]; completionIds: number[] }[] = [];
     for (const date of trainDates) {
       const view = createMarketView(ds, closeDecisionTime(ds, date));
@@ -729,15 +767,18 @@ export async function trainQuick(o: QuickTrainOptions): Promise<QuickTrainResult
         if (view.lastBarDate(t) !== date) continue;
         if (headlinesAt(view, t, date, prompt.news).length === 0) continue;
         const text = buildPrompt(view, t, date, prompt);
-        // the teacher reads the headlines as the prompt shows them (teacherModel does the same at evaluation)
-        const score = teacherScore(headlinesFromPrompt(text), { signalStrength: S });
+        // the word-list teacher reads the headlines as the prompt shows them (teacherModel does the same)
+        const score = llmTeacher
+          ? llmTeacher.get(`${date}|${t}`)
+          : teacherScore(headlinesFromPrompt(text), { signalStrength: S });
+        if (score === undefined) continue;
         examples.push({
           promptIds: promptIdsOf(p, text, 8),
           completionIds: [...tok.encode(` ${score}`), p.eos],
         });
       }
     }
-    const sft = createOrtTrainer(config, baseParams, { lr: o.sftLr ?? 1e-3, weightDecay: 0, clip: 1 });
+    const sft = createOrtTrainer(config, baseParams, { threads, lr: o.sftLr ?? 1e-3, weightDecay: 0, clip: 1 });
     const sftRng = rng.fork('sft');
     for (let s = 1; s <= sftSteps; s++) {
       const rows = Array.from({ length: BATCH }, () => {
@@ -761,15 +802,12 @@ export async function trainQuick(o: QuickTrainOptions): Promise<QuickTrainResult
   // 4. REINFORCE from market feedback; a checkpoint (parameters, Adam moments, progress) after every epoch
   const answers = Array.from({ length: 2 * S + 1 }, (_, i) => [...tok.encode(` ${i - S}`), p.eos]);
   const rlCkpt = join(o.out, 'checkpoints', 'rl');
-  const L0 = config.num_hidden_layers - (o.topLayers ?? config.num_hidden_layers);
-  if (L0 < 0) throw new UsageError(`--top-layers: the model has ${config.num_hidden_layers} layers`);
-  const trainable = (name: string) =>
-    name === 'model.norm.weight' || Number(/^model\.layers\.(\d+)\./.exec(name)?.[1] ?? -1) >= L0;
   const rl = createOrtTrainer(config, sftParams, {
+    threads,
     lr: rlLr,
     weightDecay: 0,
     clip: 1,
-    ...(o.topLayers !== undefined && { trainable }),
+    ...(o.topLayers !== undefined && { trainable: topLayersTrainable(config, o.topLayers) }),
   });
   let progress: RlProgress = { epoch: 0, step: 0, baseline: NEW_BASELINE, equity: 1 };
   if (resume && existsSync(join(rlCkpt, 'training_state.json'))) {
@@ -891,7 +929,14 @@ export async function trainQuick(o: QuickTrainOptions): Promise<QuickTrainResult
     ...(withBase ? [['base', await scoreSet(baseParams, 'finrllama-base', dates)] as [string, ScoreRecord[]]] : []),
     ['sft', await scoreSet(sftParams, 'finrllama-sft', dates)],
     ['rlmf', await scoreSet(rlParams, 'finrllama-rlmf', dates)],
-    ['teacher', await scoreNews(teacherModel({ signalStrength: S }), ds, dates, { prompt, seed: o.seed })],
+    [
+      'teacher',
+      await scoreNews(o.teacher?.model ?? teacherModel({ signalStrength: S }), ds, dates, {
+        prompt,
+        seed: o.seed,
+        method: o.teacher?.method,
+      }),
+    ],
   ];
   const evaluation: Record<string, VariantEvaluation> = {};
   for (const [name, recs] of await scoreAll(testDates)) {

@@ -16,6 +16,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_BACKTEST } from '../../backtest/engine.ts';
 import { pricePanel } from '../../backtest/run.ts';
 import { DataError, UsageError } from '../../data/errors.ts';
 import type { Dataset, IsoDate } from '../../data/types.ts';
@@ -82,6 +83,8 @@ export interface FinrllamaEvaluation {
   dates: IsoDate[];
   signalStrength: number;
   lookahead: number;
+  /** When the contest strategy's orders fill. */
+  fill: 'next-open' | 'next-close' | 'same-close';
   /** In display order (VARIANT_ORDER, then other names sorted). */
   variants: VariantReport[];
   /** Equal-weight buy-and-hold of the same tickers, same execution (the same for every variant). */
@@ -138,6 +141,7 @@ export function evaluateFinrllama(
     dates: same.dates,
     signalStrength: o.signalStrength ?? 10,
     lookahead: o.lookahead ?? 3,
+    fill: o.backtest?.timing?.fill ?? DEFAULT_BACKTEST.timing.fill,
     variants,
     buyAndHold: { metrics: same.buy_and_hold, curve: same.buy_and_hold_curve },
     tickers: tickers.sort((a, b) => (a.ticker < b.ticker ? -1 : 1)),
@@ -424,7 +428,7 @@ function heldOutParts(ev: FinrllamaEvaluation, tag: Tag, id: string): { html: st
 <p class="hint">Decisions ${esc(ev.from)} to ${esc(ev.to)} (${ev.dates.length} trading days). ${legend}. IC: Spearman rank correlation of the score with the ${ev.lookahead}-day forward return. Sharpe, cumulative return, win rate (of closed round trips) and max drawdown are those of the FinRL Contest strategy; buy-and-hold holds the same tickers in equal weights with the same execution.</p>
 ${metricsTable(ev, `${id}-table`)}
 <${tag} id="${id}-contest">Contest strategy</${tag}>
-<p class="hint">Each day a cohort of the 3 highest scores above ${T} (long) and the 3 lowest below −${T} (short), held 3 days; capital split equally across live cohorts; fills at the next open.${samplingHint([contest])}</p>
+<p class="hint">Each day a cohort of the 3 highest scores above ${T} (long) and the 3 lowest below −${T} (short), held 3 days; capital split equally across live cohorts; fills at the ${esc(ev.fill.replace('-', ' '))}.${samplingHint([contest])}</p>
 <div class="card">${contest.svg}</div>
 <${tag} id="${id}-tickers">Per ticker (the paper’s figures 3 and 4)</${tag}>
 <p class="hint">Each ticker alone: +1 when the score is at least ${T}, −1 when at most −${T}, each signal held 3 days; cumulative return of ${TICKER_CHART_VARIANTS.filter((n) => ev.variants.some((v) => v.name === n)).join(', ')} and the ticker’s buy-and-hold (dashed). One chart per ticker with at least one score (${ev.tickers.length}).${samplingHint(tickers)}</p>
@@ -548,6 +552,7 @@ export function finrllamaReportInput(runDir: string): FinrllamaReportInput {
     tickers: config.tickers,
     signalStrength: config.signalStrength,
     lookahead: config.lookahead,
+    ...(config.fill && { backtest: { timing: { decision: 'close', fill: config.fill } } }),
   });
   const logFile = join(runDir, 'training_log.jsonl');
   const summaryFile = join(runDir, 'summary.json');

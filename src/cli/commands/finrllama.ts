@@ -257,7 +257,10 @@ export function registerFinrllama(program: Command): void {
     .option('--teacher-model <path>', 'the teacher model (with --teacher-backend)')
     .option('--teacher-method <m>', 'generate (default: 5 tokens, parsed) | expected (softmax over the answers)')
     .option('--top-layers <n>', 'REINFORCE trains only the top N layers and the final norm (default: all)')
-    .option('--threads <n>', 'onnxruntime threads of the training phases (default min(2, cores); results do not depend on it)')
+    .option(
+      '--threads <n>',
+      'onnxruntime threads of the training phases (default min(2, cores); results do not depend on it)',
+    )
     .option('--resume', 'continue the run in --out (same flags) from its last checkpoint')
     .option('--quiet', 'no training log on stderr')
     .option('--json', 'print the summary as JSON')

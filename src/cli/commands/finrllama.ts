@@ -234,7 +234,10 @@ export function registerFinrllama(program: Command): void {
       'pretrain, distil the word-list teacher and train by REINFORCE (built-in micro model; synthetic market or --data)',
     )
     .requiredOption('--preset <name>', 'quick: micro model, minutes on 2 cores (synthetic market unless --data)')
-    .requiredOption('--out <dir>', 'run directory to create (config.json, scores/, training_log.jsonl, summary.json)')
+    .requiredOption(
+      '--out <dir>',
+      'run directory to create (config.json, models/, scores/, training_log.jsonl, summary.json, report.html)',
+    )
     .option('--seed <n>', 'seed of the market and of every draw (default 0)')
     .option('--data <dir>', 'train and evaluate on this dataset (rlmf data import) instead of the synthetic market')
     .option('--pretrain-steps <n>', 'next-token steps on the headline corpus (default 300)')
@@ -248,7 +251,10 @@ export function registerFinrllama(program: Command): void {
     .option('--reward-basis <b>', "excess (default: forward return minus the tickers' mean) | raw")
     .option('--position-penalty <λ>', 'λ of signed-return (default 0.5)')
     .option('--kl <β>', 'KL penalty to the SFT model (default 0; --estimator expected)')
-    .option('--baseline <kind>', 'per-prompt (default: leave-one-out over the samples) | moving-average | none')
+    .option(
+      '--baseline <kind>',
+      'with --estimator sampled: per-prompt (default: leave-one-out over the samples) | moving-average | none',
+    )
     .option('--credit <kind>', 'per-ticker (default) | step-sum (as coded)')
     .option('--lookahead <days>', 'forward-return horizon of the reward (default 3; the code: 14)')
     .option('--scoring <m>', 'expected (default: Σ v·p(v) over the score answers) | greedy (5 tokens, parsed)')

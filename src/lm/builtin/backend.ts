@@ -4,6 +4,7 @@
 import type { z } from 'zod';
 import { createOrtDecoder, type OrtDecoder } from '../ort/decode.ts';
 import { structuredOutput } from '../structured.ts';
+import { continuationText } from '../tokenizer/index.ts';
 import type { Tokenizer } from '../tokenizer/types.ts';
 import type { Generation, LanguageModel, SamplingOptions, StructuredResult, TokenProb } from '../types.ts';
 import { countParams, type LlamaConfig, type ParamArrays } from './config.ts';
@@ -79,17 +80,6 @@ function mergedArrays(m: Model): ParamArrays {
 
 /** Forward switches for everything that is not training (cached transposed weights). */
 const INF = { inference: true };
-
-function bytesToText(tok: Tokenizer, ids: number[]): string {
-  const parts = ids.map((i) => tok.tokenBytes(i));
-  const all = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    all.set(p, o);
-    o += p.length;
-  }
-  return new TextDecoder().decode(all);
-}
 
 /** Open a built-in model. Accepts `openBuiltin(path, opts)` or `openBuiltin({ model, tokenizer, threads })`. */
 export async function openBuiltin(
@@ -205,7 +195,7 @@ export function builtinFromModel(
         const ids = fit(promptIds(prompt));
         const eos = tokenizer.eosId ?? config.eos_token_id;
         const dopts = { ...s, stopIds: [eos] };
-        const text = (x: number[]) => bytesToText(tokenizer, x);
+        const text = (x: number[]) => continuationText(tokenizer, x);
         const key = weightKey();
         const path = choose(key);
         lastKey = key;

@@ -175,3 +175,18 @@ export function loadTokenizer(path: string): Tokenizer {
 }
 
 export { GPT2_PATTERN, LLAMA3_PATTERN };
+
+/**
+ * The text of a continuation's token ids: their bytes joined, then UTF-8 decoded (no SentencePiece prefix stripping,
+ * so it can be appended to the prompt's text; see Tokenizer.decode).
+ */
+export function continuationText(tok: Tokenizer, ids: readonly number[]): string {
+  const parts = ids.map((i) => tok.tokenBytes(i));
+  const all = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    all.set(p, at);
+    at += p.length;
+  }
+  return new TextDecoder().decode(all);
+}

@@ -6,7 +6,7 @@
 // The market is regenerated as generateMarket({ ...QUICK_SYNTH_CONFIG, ...market, seed }); base and rlmf get expected
 // scores Σ v·p(v) over the 2S+1 answers (scoreRunModel, compact prompt), the teacher its own integer score.
 // A missing directory (or one missing a part) is not an error: the demo goes on without this section.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
@@ -16,7 +16,7 @@ import { isIsoDate } from '../../data/time.ts';
 import type { ReportSection } from '../../report/write.ts';
 import { scoreScale } from './prompt.ts';
 import { evaluateFinrllama, type FinrllamaEvaluation, finrllamaNumbers, finrllamaSection } from './report.ts';
-import { testDates } from './run.ts';
+import { readJsonFile, testDates } from './run.ts';
 import { scoreNews, teacherModel } from './score.ts';
 
 /** The committed model pair (resolved from this file, so it works from any working directory). */
@@ -47,13 +47,7 @@ export function missingDemoParts(dir: string): string[] {
 
 export function readDemoRun(dir: string): DemoRun {
   const file = join(dir, 'run.json');
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new DataError([{ file, reason: `not JSON: ${(e as Error).message}` }]);
-  }
-  const r = DemoRunSchema.safeParse(raw);
+  const r = DemoRunSchema.safeParse(readJsonFile(file));
   if (!r.success)
     throw new DataError(r.error.issues.map((i) => ({ file, field: i.path.join('.') || '(root)', reason: i.message })));
   const s = r.data.split;

@@ -32,7 +32,7 @@ import { writeFileAtomic, writeJsonAtomic } from '../../util/fs.ts';
 import { createRng, fromState, type Rng } from '../../util/rng.ts';
 import { type PromptOptions, promptInputs, renderPrompt, scoreScale } from './prompt.ts';
 import { forwardReturn, type RewardMode, tickerReward } from './reward.ts';
-import type { RunConfig } from './run.ts';
+import { type RunConfig, readJsonFile } from './run.ts';
 import { decisionDates, type ScoreRecord, scoreDistribution, seedFor } from './score.ts';
 import { advantages, type BaselineKind, type BaselineState, type Credit, NEW_BASELINE } from './train.ts';
 
@@ -527,12 +527,7 @@ export interface HeadRunResult {
 
 function readCheckpoint(file: string): HeadCheckpoint | undefined {
   if (!existsSync(file)) return undefined;
-  let c: HeadCheckpoint;
-  try {
-    c = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new DataError([{ file, reason: `not JSON: ${(e as Error).message}` }]);
-  }
+  const c = readJsonFile(file) as HeadCheckpoint;
   if (c?.format !== 'rlmf-finrllama-head/1')
     throw new DataError([{ file, field: 'format', reason: 'expected "rlmf-finrllama-head/1"' }]);
   return c;

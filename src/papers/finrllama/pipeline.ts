@@ -28,7 +28,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { loadDataset } from '../../data/dataset.ts';
 import { DataError, UsageError } from '../../data/errors.ts';
-import { closeDecisionTime, createMarketView } from '../../data/pit.ts';
+import { closeDecisionTime } from '../../data/pit.ts';
 import { generateMarket, QUICK_SYNTH_CONFIG, type SynthConfigInput } from '../../data/synth/index.ts';
 import type { Dataset, IsoDate } from '../../data/types.ts';
 import { builtinFromModel } from '../../lm/builtin/backend.ts';
@@ -47,7 +47,7 @@ import {
 import { initTf, tf } from '../../lm/builtin/tf.ts';
 import { sampleWindows } from '../../lm/builtin/train.ts';
 import { createOrtTrainer, type OrtTrainer } from '../../lm/ort/trainer.ts';
-import { fromHfTokenizerJson, trainBpe } from '../../lm/tokenizer/index.ts';
+import { continuationText, fromHfTokenizerJson, trainBpe } from '../../lm/tokenizer/index.ts';
 import type { Tokenizer } from '../../lm/tokenizer/types.ts';
 import type { LanguageModel } from '../../lm/types.ts';
 import { writeFileAtomic, writeJsonAtomic } from '../../util/fs.ts';
@@ -55,11 +55,19 @@ import { createRng } from '../../util/rng.ts';
 import { VERSION } from '../../version.ts';
 import { evaluateScores, type VariantEvaluation } from './evaluate.ts';
 import { parseScore } from './parse.ts';
-import { buildPrompt, headlinesAt, headlinesFromPrompt, type PromptOptions, scoreScale } from './prompt.ts';
+import { headlinesFromPrompt, type PromptOptions, scoreScale } from './prompt.ts';
 import { writeFinrllamaReport } from './report.ts';
 import { forwardReturns, type RewardMode, tickerReward } from './reward.ts';
 import { defaultSplit, parseRunConfig, readRunConfig, writeRunConfig, writeScores } from './run.ts';
-import { decisionDates, type ScoreRecord, scoreDistribution, scoreNews, seedFor, teacherModel } from './score.ts';
+import {
+  decisionDates,
+  expectedScore,
+  newsPairsAt,
+  type ScoreRecord,
+  scoreNews,
+  seedFor,
+  teacherModel,
+} from './score.ts';
 import { teacherScore } from './teacher.ts';
 import { advantages, type BaselineKind, type BaselineState, type Credit, NEW_BASELINE } from './train.ts';
 
@@ -144,17 +152,6 @@ function promptIdsOf(p: Policy, prompt: string, room: number): number[] {
   const ids = p.tok.encode(prompt);
   const keep = p.maxLen - room - 1;
   return [p.bos, ...(ids.length > keep ? ids.slice(ids.length - keep) : ids)];
-}
-
-function bytesText(tok: Tokenizer, ids: number[]): string {
-  const parts = ids.map((i) => tok.tokenBytes(i));
-  const all = new Uint8Array(parts.reduce((s, x) => s + x.length, 0));
-  let at = 0;
-  for (const x of parts) {
-    all.set(x, at);
-    at += x.length;
-  }
-  return new TextDecoder().decode(all);
 }
 
 /** Rows of a fixed length T: inputs ids[0..T), targets ids[1..T], weight w on completion targets, 0 on padding. */
@@ -256,7 +253,7 @@ async function scoreWith(
       ...builtinFromModel(model, p.tok, id),
       async generate(text, s) {
         const ids = promptIdsOf(p, text, s.maxTokens + 3);
-        const r = decodeTokens(model, ids, { ...s, stopIds: [p.eos] }, (x) => bytesText(p.tok, x));
+        const r = decodeTokens(model, ids, { ...s, stopIds: [p.eos] }, (x) => continuationText(p.tok, x));
         return {
           text: r.text,
           finishReason: r.finishReason,
@@ -386,36 +383,24 @@ async function expectedScoresWith(
   seed: number,
 ): Promise<ScoreRecord[]> {
   const S = prompt.signalStrength ?? 10;
-  const values = Array.from({ length: 2 * S + 1 }, (_, i) => i - S);
-  const candidates = values.map((v) => [...p.tok.encode(` ${v}`), p.eos]);
+  const candidates = Array.from({ length: 2 * S + 1 }, (_, i) => [...p.tok.encode(` ${i - S}`), p.eos]);
   const model = modelFromArrays(p.config, params);
   const out: ScoreRecord[] = [];
   try {
-    for (const date of dates) {
-      const view = createMarketView(ds, closeDecisionTime(ds, date));
-      for (const t of [...ds.bars.keys()].sort()) {
-        if (view.lastBarDate(t) !== date) continue;
-        const n = headlinesAt(view, t, date, prompt.news).length;
-        if (n === 0) continue;
-        const ids = promptIdsOf(p, buildPrompt(view, t, date, prompt), 8);
-        const { probs } = scoreDistribution(candidateLogProbs(model, ids, candidates), S);
-        let score = 0;
-        let best = 0;
-        probs.forEach((q, i) => {
-          score += q * values[i];
-          if (q > probs[best]) best = i;
-        });
+    for (const date of dates)
+      for (const x of newsPairsAt(ds, date, prompt)) {
+        const ids = promptIdsOf(p, x.prompt, 8);
+        const { score, best } = expectedScore(candidateLogProbs(model, ids, candidates), S);
         out.push({
           date,
-          ticker: t,
+          ticker: x.ticker,
           score,
           failed: false,
-          completion: ` ${values[best]}`,
-          headlines: n,
-          seed: seedFor(seed, date, t),
+          completion: ` ${best}`,
+          headlines: x.headlines,
+          seed: seedFor(seed, date, x.ticker),
         });
       }
-    }
   } finally {
     disposeModel(model);
   }
@@ -441,14 +426,12 @@ function rlPromptsAt(
   date: IsoDate,
   o: { prompt: PromptOptions; lookahead: number; basis: 'excess' | 'raw' },
 ): RlPrompt[] {
-  const view = createMarketView(ds, closeDecisionTime(ds, date));
   const fr = forwardReturns(ds.bars, date, o.lookahead);
   const out: RlPrompt[] = [];
-  for (const t of view.tickers) {
-    if (view.lastBarDate(t) !== date || headlinesAt(view, t, date, o.prompt.news).length === 0) continue;
-    const d = (o.basis === 'excess' ? fr.excess : fr.raw).get(t) ?? Number.NaN;
+  for (const x of newsPairsAt(ds, date, o.prompt)) {
+    const d = (o.basis === 'excess' ? fr.excess : fr.raw).get(x.ticker) ?? Number.NaN;
     if (!Number.isFinite(d)) continue;
-    out.push({ key: `${date}|${t}`, date, promptIds: promptIdsOf(p, buildPrompt(view, t, date, o.prompt), 8), d });
+    out.push({ key: `${date}|${x.ticker}`, date, promptIds: promptIdsOf(p, x.prompt, 8), d });
   }
   return out;
 }
@@ -765,23 +748,18 @@ export async function trainQuick(o: QuickTrainOptions): Promise<QuickTrainResult
       });
     }
     const examples: { promptIds: number[]; completionIds: number[] }[] = [];
-    for (const date of trainDates) {
-      const view = createMarketView(ds, closeDecisionTime(ds, date));
-      for (const t of view.tickers) {
-        if (view.lastBarDate(t) !== date) continue;
-        if (headlinesAt(view, t, date, prompt.news).length === 0) continue;
-        const text = buildPrompt(view, t, date, prompt);
+    for (const date of trainDates)
+      for (const x of newsPairsAt(ds, date, prompt)) {
         // the word-list teacher reads the headlines as the prompt shows them (teacherModel does the same)
         const score = llmTeacher
-          ? llmTeacher.get(`${date}|${t}`)
-          : teacherScore(headlinesFromPrompt(text), { signalStrength: S });
+          ? llmTeacher.get(`${date}|${x.ticker}`)
+          : teacherScore(headlinesFromPrompt(x.prompt), { signalStrength: S });
         if (score === undefined) continue;
         examples.push({
-          promptIds: promptIdsOf(p, text, 8),
+          promptIds: promptIdsOf(p, x.prompt, 8),
           completionIds: [...tok.encode(` ${score}`), p.eos],
         });
       }
-    }
     const sft = createOrtTrainer(config, baseParams, { threads, lr: o.sftLr ?? 1e-3, weightDecay: 0, clip: 1 });
     const sftRng = rng.fork('sft');
     for (let s = 1; s <= sftSteps; s++) {
@@ -878,7 +856,7 @@ export async function trainQuick(o: QuickTrainOptions): Promise<QuickTrainResult
               eos: p.eos,
             });
             for (const [j, r] of drawn.entries()) {
-              const parsed = parseScore(bytesText(tok, r.ids), S);
+              const parsed = parseScore(continuationText(tok, r.ids), S);
               if (parsed.failed) failures++;
               if (j === 0 && parsed.score >= T) signed.push(it.d);
               else if (j === 0 && parsed.score <= -T) signed.push(-it.d);

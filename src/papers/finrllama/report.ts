@@ -13,7 +13,7 @@
 //   (e) the run's settings (config.json) and the seconds per phase (summary.json).
 // Colours are fixed per variant name, so a variant has the same colour in every chart and table. Same run -> same
 // bytes (no timestamp; chart ids renamed per chart; PNG text uses the system's fonts, see docs/report.md).
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_BACKTEST } from '../../backtest/engine.ts';
@@ -39,7 +39,7 @@ import { writeFileAtomic } from '../../util/fs.ts';
 import { VERSION } from '../../version.ts';
 import { type EvaluateOptions, evaluateScores, type ScoredSignal, type VariantEvaluation } from './evaluate.ts';
 import { scoreScale } from './prompt.ts';
-import { loadSource, type RunConfig, readJsonLines, readRunConfig, readRunScores } from './run.ts';
+import { loadSource, type RunConfig, readJsonFile, readJsonLines, readRunConfig, readRunScores } from './run.ts';
 
 /** The fixed display order of the known variants. */
 export const VARIANT_ORDER = ['base', 'sft', 'rlmf', 'teacher'] as const;
@@ -558,13 +558,7 @@ export function finrllamaReportInput(runDir: string): FinrllamaReportInput {
   const summaryFile = join(runDir, 'summary.json');
   let seconds: Record<string, number> | undefined;
   if (existsSync(summaryFile)) {
-    let raw: unknown;
-    try {
-      raw = JSON.parse(readFileSync(summaryFile, 'utf8'));
-    } catch (e) {
-      throw new DataError([{ file: summaryFile, reason: `not JSON: ${(e as Error).message}` }]);
-    }
-    const s = Summary.safeParse(raw);
+    const s = Summary.safeParse(readJsonFile(summaryFile));
     if (!s.success)
       throw new DataError(
         s.error.issues.map((i) => ({ file: summaryFile, field: i.path.join('.') || '(root)', reason: i.message })),

@@ -84,6 +84,15 @@ export function defaultSplit(ds: Dataset, trainShare = 0.7, lookahead = 3, from?
   return { trainFrom: d[0], trainTo: d[cut - 1], testFrom: d[cut + lookahead], testTo: d[d.length - 1] };
 }
 
+/** A JSON file's value; a file that cannot be read or parsed is a DataError naming it. */
+export function readJsonFile(file: string): unknown {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new DataError([{ file, reason: `not JSON: ${(e as Error).message}` }]);
+  }
+}
+
 export function writeRunConfig(dir: string, c: RunConfigInput): void {
   writeJsonAtomic(join(dir, 'config.json'), parseRunConfig(c, join(dir, 'config.json')));
 }
@@ -91,13 +100,7 @@ export function writeRunConfig(dir: string, c: RunConfigInput): void {
 export function readRunConfig(dir: string): RunConfig {
   const file = join(dir, 'config.json');
   if (!existsSync(file)) throw new UsageError(`--run ${dir}: no config.json (not a finrllama run directory)`);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new DataError([{ file, reason: `not JSON: ${(e as Error).message}` }]);
-  }
-  return parseRunConfig(raw, file);
+  return parseRunConfig(readJsonFile(file), file);
 }
 
 const ScoreRow = z.strictObject({

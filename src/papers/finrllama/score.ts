@@ -8,7 +8,7 @@
 //   also count the probability of " 10".
 // Determinism: the sampling seed of (date, ticker) is derived from (seed, date, ticker) only, so the same call gives
 // the same scores and a response cache keyed on (prompt, seed) hits on a re-run.
-import { closeDecisionTime, createMarketView, tradingDates } from '../../data/pit.ts';
+import { closeDecisionTime, createMarketView, type MarketView, tradingDates } from '../../data/pit.ts';
 import type { Dataset, IsoDate } from '../../data/types.ts';
 import { CapabilityError, type LanguageModel } from '../../lm/types.ts';
 import { createRng } from '../../util/rng.ts';
@@ -66,12 +66,54 @@ export function scoreDistribution(
   return { values, probs: w.map((x) => x / z) };
 }
 
+/** The expected score Σ v·p(v) of the answers' log-probabilities and the most likely answer v. */
+export function expectedScore(logps: readonly number[], signalStrength: number): { score: number; best: number } {
+  const { values, probs } = scoreDistribution(logps, signalStrength);
+  let score = 0;
+  let best = 0;
+  probs.forEach((p, k) => {
+    score += p * values[k];
+    if (p > probs[best]) best = k;
+  });
+  return { score, best: values[best] };
+}
+
 /** The decision dates of the dataset in [from, to]. */
 export function decisionDates(ds: Dataset, from?: IsoDate, to?: IsoDate): IsoDate[] {
   return tradingDates(ds).filter((d) => (!from || d >= from) && (!to || d <= to));
 }
 
 /** Score every (date, ticker with visible news) with `model`. Dates must be trading dates of the dataset. */
+/** A (decision date, ticker) that gets a score: a bar that date and at least one visible headline. */
+export interface NewsPair {
+  date: IsoDate;
+  ticker: string;
+  /** The point-in-time view at the decision (the date's close). */
+  view: MarketView;
+  /** Visible headlines in the prompt. */
+  headlines: number;
+  /** The prompt, built from `view` only. */
+  prompt: string;
+}
+
+/** The scored pairs of one decision date, tickers in sorted order (or `tickers`' order), with their prompts. */
+export function newsPairsAt(
+  ds: Dataset,
+  date: IsoDate,
+  prompt: PromptOptions = {},
+  tickers: readonly string[] = [...ds.bars.keys()].sort(),
+): NewsPair[] {
+  const view = createMarketView(ds, closeDecisionTime(ds, date));
+  const out: NewsPair[] = [];
+  for (const ticker of tickers) {
+    if (view.lastBarDate(ticker) !== date) continue;
+    const headlines = headlinesAt(view, ticker, date, prompt.news).length;
+    if (headlines === 0) continue;
+    out.push({ date, ticker, view, headlines, prompt: buildPrompt(view, ticker, date, prompt) });
+  }
+  return out;
+}
+
 export async function scoreNews(
   model: LanguageModel,
   ds: Dataset,
@@ -86,22 +128,11 @@ export async function scoreNews(
   const candidates = Array.from({ length: 2 * S + 1 }, (_, i) => ` ${i - S}${suffix}`);
   const out: ScoreRecord[] = [];
   for (const [i, date] of dates.entries()) {
-    const view = createMarketView(ds, closeDecisionTime(ds, date));
-    for (const ticker of tickers) {
-      if (view.lastBarDate(ticker) !== date) continue;
-      const n = headlinesAt(view, ticker, date, o.prompt?.news).length;
-      if (n === 0) continue;
-      const prompt = buildPrompt(view, ticker, date, o.prompt);
+    for (const { ticker, headlines: n, prompt } of newsPairsAt(ds, date, o.prompt, tickers)) {
       const seed = seedFor(o.seed ?? 0, date, ticker);
       if (method === 'expected') {
-        const { values, probs } = scoreDistribution(await model.logProbs(prompt, candidates), S);
-        let score = 0;
-        let best = 0;
-        probs.forEach((p, k) => {
-          score += p * values[k];
-          if (p > probs[best]) best = k;
-        });
-        out.push({ date, ticker, score, failed: false, completion: ` ${values[best]}`, headlines: n, seed });
+        const { score, best } = expectedScore(await model.logProbs(prompt, candidates), S);
+        out.push({ date, ticker, score, failed: false, completion: ` ${best}`, headlines: n, seed });
       } else {
         const g = await model.generate(prompt, {
           maxTokens: o.maxTokens ?? 5,

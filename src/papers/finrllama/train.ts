@@ -12,16 +12,16 @@
 //   sampled-token estimate, detached), so the policy is pulled back towards the reference.
 // The update is the builtin trainer's AdamW (applyAdamW: its schedule, clipping and moments).
 
-import { closeDecisionTime, createMarketView } from '../../data/pit.ts';
 import type { Bars, Dataset, IsoDate } from '../../data/types.ts';
 import type { BuiltinModel } from '../../lm/builtin/backend.ts';
 import { decodeTokens } from '../../lm/builtin/generate.ts';
 import { tf } from '../../lm/builtin/tf.ts';
 import { applyAdamW, type Trainer } from '../../lm/builtin/train.ts';
+import { continuationText } from '../../lm/tokenizer/index.ts';
 import { parseScore } from './parse.ts';
-import { buildPrompt, headlinesAt, type PromptOptions, scoreScale } from './prompt.ts';
+import { type PromptOptions, scoreScale } from './prompt.ts';
 import { forwardReturn, type RewardMode, tickerReward } from './reward.ts';
-import { seedFor } from './score.ts';
+import { newsPairsAt, seedFor } from './score.ts';
 
 export type BaselineKind = 'moving-average' | 'none' | 'per-prompt';
 export type Credit = 'per-ticker' | 'step-sum';
@@ -144,17 +144,6 @@ export interface SampledScore {
   failed: boolean;
 }
 
-function bytesText(lm: BuiltinModel, ids: number[]): string {
-  const parts = ids.map((i) => lm.tokenizer.tokenBytes(i));
-  const all = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    all.set(p, at);
-    at += p.length;
-  }
-  return new TextDecoder().decode(all);
-}
-
 /** Sample a completion (exact token ids) from the policy and parse it. */
 export function sampleScore(
   lm: BuiltinModel,
@@ -167,7 +156,7 @@ export function sampleScore(
     lm.model,
     promptIds,
     { maxTokens: o.maxTokens ?? 5, temperature: o.temperature ?? 1, seed: o.seed, stopIds: [eos] },
-    (ids) => bytesText(lm, ids),
+    (ids) => continuationText(lm.tokenizer, ids),
   );
   const p = parseScore(r.text, o.signalStrength ?? 10);
   return { promptIds, completionIds: r.ids, text: r.text, score: p.score, failed: p.failed };
@@ -214,20 +203,16 @@ export function trainReinforce(
 ): { log: TrainStepLog[]; baseline: BaselineState; runningEquity: number } {
   const { signalStrength: S, threshold: T } = scoreScale(o.prompt?.signalStrength ?? 10);
   const lookahead = o.lookahead ?? 3;
-  const tickers = [...ds.bars.keys()].sort();
   let baseline = start.baseline;
   let equity = start.runningEquity;
   const log: TrainStepLog[] = [];
   for (const date of dates) {
-    const view = createMarketView(ds, closeDecisionTime(ds, date));
     const samples: PolicySample[] = [];
     let failures = 0;
     const signed: number[] = [];
-    for (const t of tickers) {
-      if (view.lastBarDate(t) !== date || headlinesAt(view, t, date, o.prompt?.news).length === 0) continue;
+    for (const { ticker: t, prompt } of newsPairsAt(ds, date, o.prompt)) {
       const d = forwardReturn(ds.bars.get(t) as Bars, date, lookahead);
       if (!Number.isFinite(d)) continue;
-      const prompt = buildPrompt(view, t, date, o.prompt);
       const s = sampleScore(lm, prompt, {
         maxTokens: o.maxTokens,
         temperature: o.temperature,

@@ -20,6 +20,7 @@ import {
   writeScores,
 } from '../../papers/finrllama/run.ts';
 import { parseNumberOption, printJson, progress } from '../common.ts';
+import { modelSpecFromOptions } from './lm-generate.ts';
 
 export interface TrainHeadFlags {
   backend: string;
@@ -107,14 +108,7 @@ export async function runFinrllamaHead(f: TrainHeadFlags): Promise<TrainHeadSumm
       throw new UsageError(`--out ${f.out} holds a run on other data or another split: choose a new directory`);
   }
 
-  const model = await openModel({
-    backend,
-    model: f.model,
-    tokenizer: f.tokenizer,
-    baseURL: f.baseUrl,
-    apiKeyEnv: f.apiKeyEnv,
-    threads: int('threads', f.threads, 1),
-  });
+  const model = await openModel(modelSpecFromOptions({ ...f, backend }));
   const quiet = !!(f.quiet || f.json);
   try {
     // The run's description; never a key (apiKeyEnv names a variable and is not recorded either).

@@ -167,6 +167,8 @@ interface TrainFlags {
   teacherBackend?: string;
   teacherModel?: string;
   teacherMethod?: string;
+  teacherBaseUrl?: string;
+  teacherApiKeyEnv?: string;
   resume?: boolean;
   data?: string;
   json?: boolean;
@@ -186,8 +188,16 @@ export async function runFinrllamaTrain(f: TrainFlags): Promise<Record<string, u
   const { headlineNumbers, trainQuick } = await import('../../papers/finrllama/pipeline.ts');
   let teacher: LanguageModel | undefined;
   if (f.teacherBackend || f.teacherModel) {
-    const { openModel, parseBackend } = await import('../../lm/open.ts');
-    teacher = await openModel({ backend: parseBackend(f.teacherBackend ?? 'builtin'), model: f.teacherModel });
+    const { openModel } = await import('../../lm/open.ts');
+    const { modelSpecFromOptions } = await import('./lm-generate.ts');
+    teacher = await openModel(
+      modelSpecFromOptions({
+        backend: f.teacherBackend ?? 'builtin',
+        model: f.teacherModel,
+        baseUrl: f.teacherBaseUrl,
+        apiKeyEnv: f.teacherApiKeyEnv,
+      }),
+    );
   }
   const teacherMethod = oneOf('teacher-method', f.teacherMethod, ['generate', 'expected'] as const);
   const r = await trainQuick({
@@ -261,6 +271,8 @@ export function registerFinrllama(program: Command): void {
     .option('--validation <f>', 'fraction of training dates kept out of REINFORCE as a validation slice (default 0.2)')
     .option('--teacher-backend <b>', 'distil this model instead of the word list: builtin | llama-cpp | openai | fake')
     .option('--teacher-model <path>', 'the teacher model (with --teacher-backend)')
+    .option('--teacher-base-url <url>', "the teacher's OpenAI-compatible server (with --teacher-backend openai)")
+    .option('--teacher-api-key-env <VAR>', "environment variable holding the teacher server's API key")
     .option('--teacher-method <m>', 'generate (default: 5 tokens, parsed) | expected (softmax over the answers)')
     .option('--top-layers <n>', 'REINFORCE trains only the top N layers and the final norm (default: all)')
     .option(

@@ -9,7 +9,13 @@ import { importDataset, writeImportedDataset } from '../src/data/import/index.ts
 import { closeDecisionTime, createMarketView } from '../src/data/pit.ts';
 import { generateMarket, QUICK_SYNTH_CONFIG } from '../src/data/synth/index.ts';
 import { createFakeModel } from '../src/lm/fake.ts';
-import { FINRLLAMA_QUICK_MARKET, loadRunModel, trainingCorpus, trainQuick } from '../src/papers/finrllama/pipeline.ts';
+import {
+  FINRLLAMA_QUICK_MARKET,
+  loadRunModel,
+  scheduledLr,
+  trainingCorpus,
+  trainQuick,
+} from '../src/papers/finrllama/pipeline.ts';
 import { headlinesAt, headlinesFromPrompt } from '../src/papers/finrllama/prompt.ts';
 import { readRunConfig, readRunScores } from '../src/papers/finrllama/run.ts';
 import { teacherScore } from '../src/papers/finrllama/teacher.ts';
@@ -88,7 +94,7 @@ test('quick pipeline (tiny settings, an LLM teacher): run directory, four varian
   await assert.rejects(runFinrllamaTrain({ preset: 'full', out: join(tmp, 'x') }), /--preset/);
 });
 
-test('quick pipeline: a run interrupted in REINFORCE resumes from its epoch checkpoint and ends identical', async () => {
+test('quick pipeline: a run interrupted in REINFORCE or in SFT resumes and ends identical', async () => {
   const opts = {
     seed: 4,
     pretrainSteps: 3,
@@ -125,6 +131,19 @@ test('quick pipeline: a run interrupted in REINFORCE resumes from its epoch chec
   );
   for (const f of ['training_log.jsonl', 'scores/rlmf.jsonl', 'scores/teacher.jsonl'])
     assert.equal(readFileSync(join(cut, f), 'utf8'), readFileSync(join(full, f), 'utf8'), f);
+  // a crash in SFT: the resumed run loads the base model and must draw the same SFT batches as the uninterrupted one
+  const cutSft = join(tmp, 'cut-sft');
+  const crashSft = (x: Record<string, unknown>) => {
+    if (x.phase === 'sft') throw new Error('simulated crash');
+  };
+  await assert.rejects(trainQuick({ ...opts, out: cutSft, onLog: crashSft }), /simulated crash/);
+  assert.ok(existsSync(join(cutSft, 'models', 'base')) && !existsSync(join(cutSft, 'models', 'sft')));
+  await trainQuick({ ...opts, out: cutSft, resume: true });
+  for (const v of ['sft', 'rlmf']) {
+    const a = loadRunModel(join(full, 'models', v));
+    const b = loadRunModel(join(cutSft, 'models', v));
+    for (const [n, x] of a.params) assert.deepEqual(b.params.get(n), x, `after an SFT crash: ${v} ${n}`);
+  }
 });
 
 const SHARED = join(import.meta.dirname, '..', '..', 'shared');
@@ -177,4 +196,19 @@ test('training corpus: the dataset headlines published after the training period
   );
   assert.deepEqual(lines.slice(before.length), all.slice(ds.news.length));
   assert.throws(() => trainingCorpus(`odd first line\n${m.corpus}`, ds, cut), /corpus layout/);
+});
+
+test('learning-rate schedules: constant; cosine with warm-up reaches the peak, halves at mid-run, ends near 0', () => {
+  const c = scheduledLr(1e-3, 'constant', 100, 20);
+  assert.deepEqual([1, 50, 100].map(c), [1e-3, 1e-3, 1e-3]);
+  const w = scheduledLr(1e-3, 'cosine', 100, 20);
+  assert.ok(Math.abs(w(10) - 1e-3 * 0.5 * 0.5 * (1 + Math.cos((Math.PI * 9) / 100))) < 1e-12, 'linear warm-up');
+  assert.ok(Math.abs(w(51) - 0.5e-3) < 1e-12, 'half way: half the peak');
+  assert.ok(w(100) < 1e-6 && w(100) > 0, `last step ${w(100)}`);
+  const steps = Array.from({ length: 80 }, (_, i) => w(21 + i));
+  assert.ok(
+    steps.every((x, i) => i === 0 || x <= steps[i - 1]),
+    'decreasing after the warm-up',
+  );
+  assert.equal(scheduledLr(2e-4, 'cosine', 10)(1), 2e-4, 'no warm-up: the first step at the peak');
 });

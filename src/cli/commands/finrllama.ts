@@ -151,6 +151,8 @@ interface TrainFlags {
   rlEpochs?: string;
   samples?: string;
   rlLr?: string;
+  sftSchedule?: string;
+  rlSchedule?: string;
   reward?: string;
   baseline?: string;
   credit?: string;
@@ -209,6 +211,8 @@ export async function runFinrllamaTrain(f: TrainFlags): Promise<Record<string, u
     rlEpochs: int('rl-epochs', f.rlEpochs),
     samplesPerPrompt: int('samples', f.samples, 1),
     rlLr: parseNumberOption('rl-lr', f.rlLr, { min: 0 }),
+    sftSchedule: oneOf('sft-schedule', f.sftSchedule, ['cosine', 'constant'] as const),
+    rlSchedule: oneOf('rl-schedule', f.rlSchedule, ['constant', 'cosine'] as const),
     reward: oneOf('reward', f.reward, ['signed-return', 'fixed', 'as-coded'] as const),
     baseline: oneOf('baseline', f.baseline, ['per-prompt', 'moving-average', 'none'] as const),
     credit: oneOf('credit', f.credit, ['per-ticker', 'step-sum'] as const),
@@ -256,7 +260,9 @@ export function registerFinrllama(program: Command): void {
     .option('--estimator <e>', 'expected (default: exact gradient over the likely answers) | sampled (the paper)')
     .option('--dates-per-step <n>', 'decision dates per REINFORCE step (default 4; the paper: 1)')
     .option('--samples <n>', 'sampled answers per (date, ticker) with --estimator sampled (default 4)')
-    .option('--rl-lr <x>', 'REINFORCE learning rate (default 2.5e-4)')
+    .option('--rl-lr <x>', 'REINFORCE learning rate (default 1e-4)')
+    .option('--sft-schedule <s>', 'SFT learning rate: cosine (default: 20 warm-up steps, cosine to 0) | constant')
+    .option('--rl-schedule <s>', 'REINFORCE learning rate: constant (default) | cosine (to 0 over the epochs)')
     .option('--reward <mode>', 'signed-return (default: (s/S)·d·100 − λ(s/S)²) | fixed (the contest reward) | as-coded')
     .option('--reward-basis <b>', "excess (default: forward return minus the tickers' mean) | raw")
     .option('--position-penalty <λ>', 'λ of signed-return (default 0.5)')

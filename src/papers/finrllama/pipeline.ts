@@ -103,6 +103,10 @@ export interface QuickTrainOptions {
   pretrainLr?: number;
   sftLr?: number;
   rlLr?: number;
+  /** Learning-rate schedule of SFT: `cosine` (default; 20 warm-up steps, then cosine to 0) or `constant`. */
+  sftSchedule?: LrSchedule;
+  /** Learning-rate schedule of REINFORCE over all its steps: `constant` (default) or `cosine` (to 0). */
+  rlSchedule?: LrSchedule;
   reward?: RewardMode;
   /** Forward return of the reward: `excess` over the tickers' equal-weight mean (default) or `raw`. */
   rewardBasis?: 'excess' | 'raw';
@@ -132,11 +136,19 @@ export interface QuickTrainOptions {
   onLog?: (line: Record<string, unknown>) => void;
 }
 
+export type LrSchedule = 'constant' | 'cosine';
+
+/** The learning rate of step s (1-based) of n: constant, or `warmup` linear steps then a cosine to 0 at step n. */
+export function scheduledLr(lr: number, schedule: LrSchedule, n: number, warmup = 0): (s: number) => number {
+  if (schedule === 'constant') return () => lr;
+  return (s) => lr * Math.min(1, s / Math.max(1, warmup)) * 0.5 * (1 + Math.cos((Math.PI * (s - 1)) / Math.max(1, n)));
+}
+
 /** Fixed batch shapes, so the ort trainer builds one graph per phase. */
 const SEQ = 64;
 const BATCH = 8;
 const RL_ROWS = 4;
-const RL_LR = 2.5e-4;
+const RL_LR = 1e-4;
 
 interface Policy {
   config: LlamaConfig;
@@ -589,7 +601,10 @@ export async function trainQuick(o: QuickTrainOptions): Promise<QuickTrainResult
     o.onLog?.(x);
   };
   const flushLog = () => writeFileAtomic(logFile, logLines.map((l) => `${l}\n`).join(''));
+  // one stream per phase, forked up front so a phase loaded on --resume does not shift the next phase's draws
   const rng = createRng(o.seed);
+  const preRng = rng.fork('pretrain');
+  const sftRng = rng.fork('sft');
   const lookahead = o.lookahead ?? 3;
   const S = 10;
   const { threshold: T } = scoreScale(S);
@@ -636,6 +651,8 @@ export async function trainQuick(o: QuickTrainOptions): Promise<QuickTrainResult
   const topMass = o.topMass ?? 0.95;
   const maxAnswers = o.maxAnswers ?? 5;
   const rlLr = o.rlLr ?? RL_LR;
+  const sftSchedule = o.sftSchedule ?? 'cosine';
+  const rlSchedule = o.rlSchedule ?? 'constant';
   if (klCoef > 0 && estimator !== 'expected')
     throw new UsageError("--kl needs --estimator expected (the KL term uses the answers' exact log-probabilities)");
   // data without opens (INVESTOR-BENCH: one price a day) fills at the next close
@@ -682,7 +699,7 @@ export async function trainQuick(o: QuickTrainOptions): Promise<QuickTrainResult
       scoring: o.scoring ?? 'expected',
       validation: valDates.length ? { from: valDates[0], to: valDates[valDates.length - 1] } : null,
       credit: o.credit ?? 'per-ticker',
-      lr: { pretrain: o.pretrainLr ?? 3e-3, sft: o.sftLr ?? 1e-3, rl: rlLr },
+      lr: { pretrain: o.pretrainLr ?? 3e-3, sft: o.sftLr ?? 1e-3, rl: rlLr, sftSchedule, rlSchedule },
       versions: { node: process.version, rlmf: VERSION },
     },
   };
@@ -712,7 +729,6 @@ export async function trainQuick(o: QuickTrainOptions): Promise<QuickTrainResult
       weightDecay: 0.1,
       clip: 1,
     });
-    const preRng = rng.fork('pretrain');
     for (let s = 1; s <= pretrainSteps; s++) {
       const b = sampleWindows(tokens, BATCH, SEQ, preRng);
       const r = await pre.step(b.inputs, b.targets);
@@ -760,8 +776,12 @@ export async function trainQuick(o: QuickTrainOptions): Promise<QuickTrainResult
           completionIds: [...tok.encode(` ${score}`), p.eos],
         });
       }
-    const sft = createOrtTrainer(config, baseParams, { threads, lr: o.sftLr ?? 1e-3, weightDecay: 0, clip: 1 });
-    const sftRng = rng.fork('sft');
+    const sft = createOrtTrainer(config, baseParams, {
+      threads,
+      lr: scheduledLr(o.sftLr ?? 1e-3, sftSchedule, sftSteps, 20),
+      weightDecay: 0,
+      clip: 1,
+    });
     for (let s = 1; s <= sftSteps; s++) {
       const rows = Array.from({ length: BATCH }, () => {
         const ex = examples[sftRng.int(examples.length)];
@@ -784,9 +804,11 @@ export async function trainQuick(o: QuickTrainOptions): Promise<QuickTrainResult
   // 4. REINFORCE from market feedback; a checkpoint (parameters, Adam moments, progress) after every epoch
   const answers = Array.from({ length: 2 * S + 1 }, (_, i) => [...tok.encode(` ${i - S}`), p.eos]);
   const rlCkpt = join(o.out, 'checkpoints', 'rl');
+  // the schedule counts every batch of dates (a batch without news makes no step, so a cosine ends just above 0)
+  const rlSteps = epochs * Math.ceil(rlDates.length / datesPerStep);
   const rl = createOrtTrainer(config, sftParams, {
     threads,
-    lr: rlLr,
+    lr: scheduledLr(rlLr, rlSchedule, rlSteps),
     weightDecay: 0,
     clip: 1,
     ...(o.topLayers !== undefined && { trainable: topLayersTrainable(config, o.topLayers) }),

@@ -1,4 +1,4 @@
-// What every command shares: parsing numeric options, printing JSON, progress on long steps.
+// What every command shares: parsing numeric and choice options, printing JSON, progress on long steps.
 import { SingleBar } from 'cli-progress';
 import { UsageError } from '../data/errors.ts';
 
@@ -13,6 +13,14 @@ export function parseNumberOption(
   if (opts.integer && !Number.isInteger(v)) throw new UsageError(`--${name}: "${value}" is not an integer`);
   if (opts.min !== undefined && v < opts.min) throw new UsageError(`--${name}: ${v} is below the minimum ${opts.min}`);
   return v;
+}
+
+/** `value` when it is one of `allowed` (undefined stays undefined); otherwise a UsageError naming the option. */
+export function parseChoiceOption<T extends string>(name: string, value: string | undefined, allowed: readonly T[]) {
+  if (value === undefined) return undefined;
+  if (!(allowed as readonly string[]).includes(value))
+    throw new UsageError(`--${name}: "${value}" is not one of ${allowed.join(', ')}`);
+  return value as T;
 }
 
 export function printJson(value: unknown): void {

@@ -19,7 +19,7 @@ import {
   writeRunConfig,
   writeScores,
 } from '../../papers/finrllama/run.ts';
-import { parseNumberOption, printJson, progress } from '../common.ts';
+import { parseChoiceOption, parseNumberOption, printJson, progress } from '../common.ts';
 import { modelSpecFromOptions } from './lm-generate.ts';
 
 export interface TrainHeadFlags {
@@ -50,13 +50,6 @@ export interface TrainHeadFlags {
   quiet?: boolean;
 }
 
-function oneOf<T extends string>(name: string, v: string | undefined, allowed: readonly T[]): T | undefined {
-  if (v === undefined) return undefined;
-  if (!(allowed as readonly string[]).includes(v))
-    throw new UsageError(`--${name}: "${v}" is not one of ${allowed.join(', ')}`);
-  return v as T;
-}
-
 export interface TrainHeadSummary {
   run: string;
   backend: string;
@@ -84,19 +77,19 @@ export async function runFinrllamaHead(f: TrainHeadFlags): Promise<TrainHeadSumm
   const lookahead = int('lookahead', f.lookahead, 1) ?? 3;
   const seed = int('seed', f.seed) ?? 0;
   const opts: HeadTrainOptions = {
-    features: oneOf('features', f.features, ['logprobs', 'embedding'] as const),
-    prompt: { signalStrength: S, variant: oneOf('prompt', f.prompt, ['paper', 'compact'] as const) },
+    features: parseChoiceOption('features', f.features, ['logprobs', 'embedding'] as const),
+    prompt: { signalStrength: S, variant: parseChoiceOption('prompt', f.prompt, ['paper', 'compact'] as const) },
     epochs: int('epochs', f.epochs),
     lr: parseNumberOption('lr', f.lr, { min: 0 }),
-    reward: oneOf('reward', f.reward, ['signed-return', 'fixed', 'as-coded'] as const),
-    baseline: oneOf('baseline', f.baseline, ['moving-average', 'none', 'per-prompt'] as const),
-    credit: oneOf('credit', f.credit, ['per-ticker', 'step-sum'] as const),
+    reward: parseChoiceOption('reward', f.reward, ['signed-return', 'fixed', 'as-coded'] as const),
+    baseline: parseChoiceOption('baseline', f.baseline, ['moving-average', 'none', 'per-prompt'] as const),
+    credit: parseChoiceOption('credit', f.credit, ['per-ticker', 'step-sum'] as const),
     samples: int('samples', f.samples, 1),
     lookahead,
     seed,
     anchor: parseNumberOption('anchor', f.anchor, { min: 0 }),
     clipNorm: parseNumberOption('clip', f.clip, { min: 0 }),
-    scoring: oneOf('scoring', f.scoring, ['expected', 'greedy'] as const),
+    scoring: parseChoiceOption('scoring', f.scoring, ['expected', 'greedy'] as const),
   };
 
   const ds = loadSource(source);

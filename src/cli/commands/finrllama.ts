@@ -25,7 +25,7 @@ import {
   scoreNews,
   teacherModel,
 } from '../../papers/finrllama/score.ts';
-import { parseNumberOption, printJson, progress } from '../common.ts';
+import { parseChoiceOption, parseNumberOption, printJson, progress } from '../common.ts';
 import { registerFinrllamaHead } from './finrllama-head.ts';
 import { registerFinrllamaReport } from './finrllama-report.ts';
 
@@ -48,13 +48,6 @@ interface EvalFlags {
   seed?: string;
   curves?: boolean;
   json?: boolean;
-}
-
-function oneOf<T extends string>(name: string, v: string | undefined, allowed: readonly T[]): T | undefined {
-  if (v === undefined) return undefined;
-  if (!(allowed as readonly string[]).includes(v))
-    throw new UsageError(`--${name}: "${v}" is not one of ${allowed.join(', ')}`);
-  return v as T;
 }
 
 /** The variant's summary for printing: curves and dates only with --curves. */
@@ -93,16 +86,16 @@ export async function runFinrllamaEval(f: EvalFlags): Promise<Record<string, Var
   const to = f.to ?? split.testTo;
   const dates = testDates(ds, { ...split, testFrom: from, testTo: to });
   if (dates.length < 2) throw new UsageError(`fewer than 2 trading dates between ${from} and ${to}`);
-  const fill = oneOf('fill', f.fill, ['next-open', 'next-close', 'same-close'] as const) ?? config?.fill;
+  const fill = parseChoiceOption('fill', f.fill, ['next-open', 'next-close', 'same-close'] as const) ?? config?.fill;
   const scoreOpts: ScoreOptions = {
     prompt: {
       signalStrength: S,
-      variant: oneOf('prompt', f.prompt, ['paper', 'compact'] as const),
+      variant: parseChoiceOption('prompt', f.prompt, ['paper', 'compact'] as const),
       news: f.newsLookback
         ? { lookbackDays: parseNumberOption('news-lookback', f.newsLookback, { min: 0 }) }
         : undefined,
     },
-    method: oneOf<ScoreMethod>('method', f.method, ['generate', 'expected']),
+    method: parseChoiceOption<ScoreMethod>('method', f.method, ['generate', 'expected']),
     temperature: parseNumberOption('temperature', f.temperature, { min: 0 }),
     seed: parseNumberOption('seed', f.seed, { integer: true, min: 0 }) ?? config?.seed ?? 0,
     tickers: config?.tickers,
@@ -201,7 +194,7 @@ export async function runFinrllamaTrain(f: TrainFlags): Promise<Record<string, u
       }),
     );
   }
-  const teacherMethod = oneOf('teacher-method', f.teacherMethod, ['generate', 'expected'] as const);
+  const teacherMethod = parseChoiceOption('teacher-method', f.teacherMethod, ['generate', 'expected'] as const);
   const r = await trainQuick({
     teacher: teacher && { model: teacher, method: teacherMethod },
     seed: int('seed', f.seed) ?? 0,
@@ -211,17 +204,17 @@ export async function runFinrllamaTrain(f: TrainFlags): Promise<Record<string, u
     rlEpochs: int('rl-epochs', f.rlEpochs),
     samplesPerPrompt: int('samples', f.samples, 1),
     rlLr: parseNumberOption('rl-lr', f.rlLr, { min: 0 }),
-    sftSchedule: oneOf('sft-schedule', f.sftSchedule, ['cosine', 'constant'] as const),
-    rlSchedule: oneOf('rl-schedule', f.rlSchedule, ['constant', 'cosine'] as const),
-    reward: oneOf('reward', f.reward, ['signed-return', 'fixed', 'as-coded'] as const),
-    baseline: oneOf('baseline', f.baseline, ['per-prompt', 'moving-average', 'none'] as const),
-    credit: oneOf('credit', f.credit, ['per-ticker', 'step-sum'] as const),
+    sftSchedule: parseChoiceOption('sft-schedule', f.sftSchedule, ['cosine', 'constant'] as const),
+    rlSchedule: parseChoiceOption('rl-schedule', f.rlSchedule, ['constant', 'cosine'] as const),
+    reward: parseChoiceOption('reward', f.reward, ['signed-return', 'fixed', 'as-coded'] as const),
+    baseline: parseChoiceOption('baseline', f.baseline, ['per-prompt', 'moving-average', 'none'] as const),
+    credit: parseChoiceOption('credit', f.credit, ['per-ticker', 'step-sum'] as const),
     lookahead: int('lookahead', f.lookahead, 1),
-    scoring: oneOf('scoring', f.scoring, ['expected', 'greedy'] as const),
+    scoring: parseChoiceOption('scoring', f.scoring, ['expected', 'greedy'] as const),
     validationFraction: fraction('validation', f.validation),
-    estimator: oneOf('estimator', f.estimator, ['expected', 'sampled'] as const),
+    estimator: parseChoiceOption('estimator', f.estimator, ['expected', 'sampled'] as const),
     datesPerStep: int('dates-per-step', f.datesPerStep, 1),
-    rewardBasis: oneOf('reward-basis', f.rewardBasis, ['excess', 'raw'] as const),
+    rewardBasis: parseChoiceOption('reward-basis', f.rewardBasis, ['excess', 'raw'] as const),
     positionPenalty: parseNumberOption('position-penalty', f.positionPenalty, { min: 0 }),
     klCoef: parseNumberOption('kl', f.kl, { min: 0 }),
     topLayers: int('top-layers', f.topLayers, 1),

@@ -47,7 +47,7 @@ test('quick pipeline (tiny settings, an LLM teacher): run directory, four varian
   assert.deepEqual(cfg.data, { synth: { seed: 3, quick: true, config: { ...FINRLLAMA_QUICK_MARKET } } });
   assert.ok(cfg.split.trainTo < cfg.split.testFrom);
   const scores = readRunScores(out);
-  assert.deepEqual([...scores.keys()], ['base', 'rlmf', 'sft', 'teacher']);
+  assert.deepEqual([...scores.keys()], ['base', 'ridge', 'rlmf', 'sft', 'teacher']);
   const n = scores.get('teacher')!.length;
   assert.ok(n > 0);
   for (const [name, v] of scores) {
@@ -60,7 +60,7 @@ test('quick pipeline (tiny settings, an LLM teacher): run directory, four varian
     .trim()
     .split('\n')
     .map((l) => JSON.parse(l));
-  assert.deepEqual([...new Set(lines.map((l) => l.phase))], ['pretrain', 'teacher', 'sft', 'rl']);
+  assert.deepEqual([...new Set(lines.map((l) => l.phase))], ['pretrain', 'teacher', 'sft', 'rl', 'ridge']);
   const t = lines.find((l) => l.phase === 'teacher');
   assert.ok(t.scored > 0 && t.failures === 0, 'every training prompt got a teacher answer');
   assert.deepEqual((cfg.extra as { teacher: unknown }).teacher, {
@@ -83,7 +83,7 @@ test('quick pipeline (tiny settings, an LLM teacher): run directory, four varian
   assert.equal(r.evaluation.base.parse_failure_rate, 0);
   for (const k of ['setup', 'pretrain', 'sft', 'rl', 'evaluate', 'total']) assert.equal(typeof r.seconds[k], 'number');
   const ev = await runFinrllamaEval({ run: out, json: true });
-  assert.deepEqual(Object.keys(ev), ['base', 'rlmf', 'sft', 'teacher']);
+  assert.deepEqual(Object.keys(ev), ['base', 'ridge', 'rlmf', 'sft', 'teacher']);
   for (const k of Object.keys(ev)) {
     assert.equal(ev[k].ic, r.evaluation[k].ic);
     assert.equal(ev[k].sharpe_ratio, r.evaluation[k].sharpe_ratio);
@@ -170,7 +170,7 @@ test('quick pipeline on real data (INVESTOR-BENCH HON, UVV): runs end to end, fi
   const cfg = readRunConfig(out);
   assert.deepEqual(cfg.data, { dir: data });
   assert.equal(cfg.fill, 'next-close', 'INVESTOR-BENCH has one price a day: no open to fill at');
-  assert.deepEqual(Object.keys(r.evaluation), ['base', 'sft', 'rlmf', 'teacher']);
+  assert.deepEqual(Object.keys(r.evaluation), ['base', 'sft', 'rlmf', 'teacher', 'ridge']);
   for (const v of Object.values(r.evaluation)) {
     assert.ok(v.n_scored > 0);
     assert.ok(Number.isFinite(v.buy_and_hold.cumulative_return));

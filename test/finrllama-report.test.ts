@@ -100,14 +100,14 @@ test('run report: the table is evaluateScores, one chart per scored ticker, trai
   assert.deepEqual([...a.pngs.keys()], [...b.pngs.keys()]);
   for (const [k, png] of a.pngs) assert.deepEqual(png, b.pngs.get(k), k);
 
-  // (a) the table: every number equals evaluateScores' on the run's scores; order base, sft, rlmf, teacher
+  // (a) the table: every number equals evaluateScores' on the run's scores; order base, sft, rlmf, teacher, ridge
   const ev = evaluations();
   const rows = tableRows(a.html, 'heldout-table');
   assert.deepEqual(
     rows.map((r) => r[0]),
-    ['base', 'sft', 'rlmf', 'teacher', 'buy-and-hold'],
+    ['base', 'sft', 'rlmf', 'teacher', 'ridge', 'buy-and-hold'],
   );
-  for (const r of rows.slice(0, 4)) {
+  for (const r of rows.slice(0, 5)) {
     const e = ev[r[0]];
     assert.deepEqual(
       r.slice(1),
@@ -127,7 +127,7 @@ test('run report: the table is evaluateScores, one chart per scored ticker, trai
     );
   }
   const bh = ev.teacher.buy_and_hold;
-  assert.deepEqual(rows[4].slice(5, 9), [
+  assert.deepEqual(rows[5].slice(5, 9), [
     formatMetric(bh.sharpe_ratio, 'ratio'),
     formatMetric(bh.cumulative_return, 'percent'),
     formatMetric(bh.finrl_contest_win_rate, 'percent'),

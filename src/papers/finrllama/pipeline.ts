@@ -14,7 +14,8 @@
 //   5. score the held-out dates and the validation slice with every variant (expected score Σ v·p(v) over the 21
 //      answers, candidateLogProbs; or greedy) and write RUN/config.json, RUN/scores/<variant>.jsonl,
 //      RUN/models/{base,sft,rlmf}/ (checkpoint directories), RUN/training_log.jsonl, RUN/summary.json and
-//      RUN/report.html (report.ts).
+//      RUN/report.html (report.ts). Beside them the `ridge` yardstick (ridge.ts, held-out only): the teacher plus a
+//      ridge regression of the REINFORCE dates' forward returns on headline words, λ chosen on the validation slice.
 // Resume (`resume: true`, same settings): finished phases are loaded from RUN/models/, REINFORCE restarts from
 // RUN/checkpoints/rl (parameters, Adam moments, progress) after its last finished epoch; every draw is a pure function
 // of (seed, phase, epoch, date, ticker), so a resumed run ends identical to an uninterrupted one.
@@ -58,6 +59,7 @@ import { parseScore } from './parse.ts';
 import { headlinesFromPrompt, type PromptOptions, scoreScale } from './prompt.ts';
 import { writeFinrllamaReport } from './report.ts';
 import { forwardReturns, type RewardMode, tickerReward } from './reward.ts';
+import { ridgeYardstick } from './ridge.ts';
 import { defaultSplit, parseRunConfig, readRunConfig, writeRunConfig, writeScores } from './run.ts';
 import {
   decisionDates,
@@ -942,8 +944,26 @@ export async function trainQuick(o: QuickTrainOptions): Promise<QuickTrainResult
       }),
     ],
   ];
+  // the `ridge` yardstick (ridge.ts): fit on the REINFORCE dates' feedback, λ chosen on the validation slice
+  const ridge = ridgeYardstick(
+    ds,
+    { fit: rlDates, validation: valDates, test: testDates },
+    {
+      prompt,
+      lookahead,
+      basis: rewardBasis,
+      seed: o.seed,
+    },
+  );
+  log({
+    phase: 'ridge',
+    lambda: ridge.fit.lambda,
+    features: ridge.fit.features,
+    validation_ic: ridge.fit.validationIc,
+  });
+  const ridgeRecords = ridge.records;
   const evaluation: Record<string, VariantEvaluation> = {};
-  for (const [name, recs] of await scoreAll(testDates)) {
+  for (const [name, recs] of [...(await scoreAll(testDates)), ['ridge', ridgeRecords] as [string, ScoreRecord[]]]) {
     writeScores(o.out, name, recs);
     evaluation[name] = evaluateScores(ds, recs, {
       from: split.testFrom,

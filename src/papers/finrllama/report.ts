@@ -1,6 +1,6 @@
 // The FinRLlama report: one self-contained HTML page (inline CSS and SVG, no script, nothing fetched) of a run
 // directory (`rlmf finrllama report --run RUN`), and the FinRLlama section of the demo report.
-//   (a) per variant (base, sft, rlmf, teacher, in that order; any other after, by name) the held-out numbers of
+//   (a) per variant (base, sft, rlmf, teacher, ridge, in that order; any other after, by name) the held-out numbers of
 //       evaluateScores: rank IC (pooled, daily mean, n), the contest strategy's Sharpe, cumulative return, win rate and
 //       max drawdown, the parse-failure rate, and a row for equal-weight buy-and-hold of the same tickers;
 //   (b) the contest strategy's cumulative return (equity / capital − 1 at each held-out close) of every variant and of
@@ -42,7 +42,7 @@ import { scoreScale } from './prompt.ts';
 import { loadSource, type RunConfig, readJsonFile, readJsonLines, readRunConfig, readRunScores } from './run.ts';
 
 /** The fixed display order of the known variants. */
-export const VARIANT_ORDER = ['base', 'sft', 'rlmf', 'teacher'] as const;
+export const VARIANT_ORDER = ['base', 'sft', 'rlmf', 'teacher', 'ridge'] as const;
 /** The variants of the per-ticker charts (the paper's figures 3-4: base vs FinRLlama, with the teacher beside). */
 export const TICKER_CHART_VARIANTS = ['base', 'teacher', 'rlmf'] as const;
 
@@ -51,6 +51,7 @@ const VARIANT_COLOR: Record<string, string> = {
   sft: PALETTE[1],
   rlmf: PALETTE[2],
   teacher: PALETTE[3],
+  ridge: PALETTE[4],
 };
 const BUY_AND_HOLD = 'buy-and-hold';
 const BUY_AND_HOLD_COLOR = '#79706e';
@@ -60,6 +61,7 @@ const VARIANT_NOTE: Record<string, string> = {
   sft: 'supervised on the word-list teacher (warm start)',
   rlmf: 'REINFORCE from market feedback',
   teacher: 'word-list sentiment teacher',
+  ridge: 'yardstick: teacher + ridge regression of the same market feedback on headline words (no language model)',
 };
 
 export interface VariantReport {
@@ -102,7 +104,7 @@ export function orderVariants(names: Iterable<string>): string[] {
 
 function colorOf(name: string, order: readonly string[]): string {
   const extra = order.filter((v) => !(v in VARIANT_COLOR));
-  return VARIANT_COLOR[name] ?? PALETTE[(4 + extra.indexOf(name)) % PALETTE.length];
+  return VARIANT_COLOR[name] ?? PALETTE[(5 + extra.indexOf(name)) % PALETTE.length];
 }
 
 /** Evaluate every variant's scores on [o.from, o.to] (evaluateScores) and add the per-ticker buy-and-hold curves. */

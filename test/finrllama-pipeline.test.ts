@@ -10,6 +10,7 @@ import { closeDecisionTime, createMarketView } from '../src/data/pit.ts';
 import { generateMarket, QUICK_SYNTH_CONFIG } from '../src/data/synth/index.ts';
 import { createFakeModel } from '../src/lm/fake.ts';
 import {
+  FINRLLAMA_FULL_MARKET,
   FINRLLAMA_QUICK_MARKET,
   loadRunModel,
   scheduledLr,
@@ -91,7 +92,10 @@ test('quick pipeline (tiny settings, an LLM teacher): run directory, four varian
   }
   // the CLI refuses to write over a run
   await assert.rejects(runFinrllamaTrain({ preset: 'quick', out }), UsageError);
-  await assert.rejects(runFinrllamaTrain({ preset: 'full', out: join(tmp, 'x') }), /--preset/);
+  await assert.rejects(
+    runFinrllamaTrain({ preset: 'huge', out: join(tmp, 'x') }),
+    /--preset: "huge" is not one of quick, full/,
+  );
 });
 
 test('quick pipeline: a run interrupted in REINFORCE or in SFT resumes and ends identical', async () => {
@@ -179,6 +183,31 @@ test('quick pipeline on real data (INVESTOR-BENCH HON, UVV): runs end to end, fi
   for (const x of readRunScores(out).get('teacher')!) assert.ok(x.headlines >= 1 && x.headlines <= 2);
   const ev = await runFinrllamaEval({ run: out, json: true });
   assert.equal(ev.rlmf.sharpe_ratio, r.evaluation.rlmf.sharpe_ratio);
+});
+
+test('full preset: 16 tickers over four years (the paper’s span), recorded in config.json; eval reads it back', async () => {
+  const out = join(tmp, 'full-preset');
+  await trainQuick({
+    preset: 'full',
+    out,
+    seed: 2,
+    pretrainSteps: 2,
+    sftSteps: 1,
+    rlEpochs: 1,
+    rlDays: 2,
+    testDays: 3,
+    validationFraction: 0.01,
+  });
+  const cfg = readRunConfig(out);
+  assert.deepEqual(cfg.data, { synth: { seed: 2, quick: true, config: { ...FINRLLAMA_FULL_MARKET } } });
+  assert.equal((cfg.extra as { preset: string }).preset, 'full');
+  // 1,008 trading days from 2021-01-04: training ends in the third year, the held-out period starts there
+  assert.ok(
+    cfg.split.trainFrom.startsWith('2021-') && cfg.split.trainTo.startsWith('2023-'),
+    JSON.stringify(cfg.split),
+  );
+  const ev = await runFinrllamaEval({ run: out, json: true });
+  assert.deepEqual(Object.keys(ev), ['base', 'ridge', 'rlmf', 'sft', 'teacher']);
 });
 
 test('training corpus: the dataset headlines published after the training period are left out', () => {

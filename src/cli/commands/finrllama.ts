@@ -171,7 +171,7 @@ interface TrainFlags {
 }
 
 export async function runFinrllamaTrain(f: TrainFlags): Promise<Record<string, unknown>> {
-  if (f.preset !== 'quick') throw new UsageError(`--preset: "${f.preset}" is not one of quick`);
+  const preset = parseChoiceOption('preset', f.preset, ['quick', 'full'] as const) ?? 'quick';
   if (!f.resume && (existsSync(join(f.out, 'config.json')) || existsSync(join(f.out, 'scores'))))
     throw new UsageError(`--out ${f.out} already holds a finrllama run: choose a new directory, or --resume it`);
   const int = (n: string, v: string | undefined, min = 0) => parseNumberOption(n, v, { integer: true, min });
@@ -196,6 +196,7 @@ export async function runFinrllamaTrain(f: TrainFlags): Promise<Record<string, u
   }
   const teacherMethod = parseChoiceOption('teacher-method', f.teacherMethod, ['generate', 'expected'] as const);
   const r = await trainQuick({
+    preset,
     teacher: teacher && { model: teacher, method: teacherMethod },
     seed: int('seed', f.seed) ?? 0,
     out: f.out,
@@ -240,7 +241,10 @@ export function registerFinrllama(program: Command): void {
     .description(
       'pretrain, distil the word-list teacher and train by REINFORCE (built-in micro model; synthetic market or --data)',
     )
-    .requiredOption('--preset <name>', 'quick: micro model, minutes on 2 cores (synthetic market unless --data)')
+    .requiredOption(
+      '--preset <name>',
+      'quick: micro model, 8 tickers x 2 years, minutes on 2 cores | full: the same on 16 tickers x 4 years (about 4x the feedback and the time); the synthetic market unless --data',
+    )
     .requiredOption(
       '--out <dir>',
       'run directory to create (config.json, models/, scores/, training_log.jsonl, summary.json, report.html)',

@@ -4,7 +4,8 @@
 //   base/, rlmf/   checkpoint directories as RUN/models/<variant> of `rlmf finrllama train --preset quick`
 //   run.json       { seed, market, split, signalStrength?, lookahead?, training? } (DemoRunSchema)
 // The market is regenerated as generateMarket({ ...QUICK_SYNTH_CONFIG, ...market, seed }); base and rlmf get expected
-// scores Σ v·p(v) over the 2S+1 answers (scoreRunModel, compact prompt), the teacher its own integer score.
+// scores Σ v·p(v) over the 2S+1 answers (scoreRunModel, compact prompt), the teacher its own integer score, and the
+// `ridge` yardstick (ridge.ts) is fitted as a quick run fits it (the training dates but their last 20 %, λ on those).
 // A missing directory (or one missing a part) is not an error: the demo goes on without this section.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,8 +17,9 @@ import { isIsoDate } from '../../data/time.ts';
 import type { ReportSection } from '../../report/write.ts';
 import { scoreScale } from './prompt.ts';
 import { evaluateFinrllama, type FinrllamaEvaluation, finrllamaNumbers, finrllamaSection } from './report.ts';
+import { ridgeYardstick } from './ridge.ts';
 import { readJsonFile, testDates } from './run.ts';
-import { scoreNews, teacherModel } from './score.ts';
+import { decisionDates, scoreNews, teacherModel } from './score.ts';
 
 /** The committed model pair (resolved from this file, so it works from any working directory). */
 export const FINRLLAMA_DEMO_MODEL = fileURLToPath(new URL('../../../models/finrllama-quick', import.meta.url));
@@ -98,12 +100,20 @@ export async function finrllamaDemo(
   const rlmf = await scoreRunModel(join(dir, 'rlmf'), ds, dates, prompt, run.seed);
   o.onStep?.('finrllama rlmf scored');
   const teacher = await scoreNews(teacherModel({ signalStrength: S }), ds, dates, { prompt, seed: run.seed });
+  const train = decisionDates(ds, run.split.trainFrom, run.split.trainTo);
+  const nVal = Math.floor(train.length * 0.2);
+  const ridge = ridgeYardstick(
+    ds,
+    { fit: train.slice(0, train.length - nVal), validation: train.slice(train.length - nVal), test: dates },
+    { prompt, lookahead: run.lookahead, basis: 'excess', seed: run.seed },
+  ).records;
   const evaluation = evaluateFinrllama(
     ds,
     new Map([
       ['base', base],
       ['rlmf', rlmf],
       ['teacher', teacher],
+      ['ridge', ridge],
     ]),
     { from: run.split.testFrom, to: run.split.testTo, signalStrength: S, lookahead: run.lookahead },
   );
@@ -113,7 +123,8 @@ export async function finrllamaDemo(
     intro:
       `A small built-in language model pretrained on synthetic headlines (base), then trained by REINFORCE from ` +
       `market feedback (rlmf), loaded from ${label} and scored here on the held-out news of its own synthetic market ` +
-      `(seed ${run.seed}, QUICK with ${JSON.stringify(market)}), beside the word-list teacher. Model scores are ` +
+      `(seed ${run.seed}, QUICK with ${JSON.stringify(market)}), beside the word-list teacher and the ridge yardstick ` +
+      `(the teacher plus a ridge regression of the same market feedback on headline words). Model scores are ` +
       `expected scores Σ v·p(v) over the answers −${S}..${S}. docs/papers/finrllama.md has the method and the measured runs.`,
     notes: [
       'This is a different synthetic market from the baselines above (FinRLlama’s quick market), so the two sets of numbers are not comparable.',

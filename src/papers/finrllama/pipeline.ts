@@ -85,7 +85,9 @@ export interface QuickTrainOptions {
   teacher?: { model: LanguageModel; method?: 'generate' | 'expected' };
   /** A dataset directory (loadDataset) instead of the synthetic market; the corpus is its training-period news. */
   data?: string;
-  /** Synthetic market fields over QUICK_SYNTH_CONFIG + FINRLLAMA_QUICK_MARKET. */
+  /** `quick` (default) or `full`: the synthetic market (PRESET_MARKET); the model and every setting are the same. */
+  preset?: FinrllamaPreset;
+  /** Synthetic market fields over QUICK_SYNTH_CONFIG + the preset's market. */
   market?: SynthConfigInput;
   vocabSize?: number;
   pretrainSteps?: number;
@@ -423,6 +425,20 @@ async function expectedScoresWith(
 
 /** The quick preset's market: QUICK with 8 tickers and 2 company news per ticker per week (about 1,300 scored pairs). */
 export const FINRLLAMA_QUICK_MARKET: SynthConfigInput = { tickers: 8, newsPerTickerPerWeek: 2 };
+/**
+ * The full preset's market: 16 tickers over 1,008 trading days (four years, as the paper's 2020-2023; the 70/30 split
+ * trains on the first 2.8 and holds out the last 1.2), 2 company news per ticker per week: about 5,500 scored pairs,
+ * four times the quick preset's feedback (docs/papers/finrllama.md, "What the feedback can teach").
+ */
+export const FINRLLAMA_FULL_MARKET: SynthConfigInput = { tickers: 16, newsPerTickerPerWeek: 2, days: 1008 };
+
+export type FinrllamaPreset = 'quick' | 'full';
+
+/** The synthetic market of a preset (QUICK_SYNTH_CONFIG + these fields). */
+export const PRESET_MARKET: Record<FinrllamaPreset, SynthConfigInput> = {
+  quick: FINRLLAMA_QUICK_MARKET,
+  full: FINRLLAMA_FULL_MARKET,
+};
 
 /** One scored (date, ticker) of REINFORCE: its prompt and the forward return its reward reads. */
 interface RlPrompt {
@@ -614,7 +630,8 @@ export async function trainQuick(o: QuickTrainOptions): Promise<QuickTrainResult
   const prompt: PromptOptions = o.data
     ? { variant: 'compact', signalStrength: S, news: { maxHeadlines: 2, maxChars: 120 } }
     : { variant: 'compact', signalStrength: S };
-  const marketConfig = { ...FINRLLAMA_QUICK_MARKET, ...o.market };
+  const preset = o.preset ?? 'quick';
+  const marketConfig = { ...PRESET_MARKET[preset], ...o.market };
   const market = o.data ? undefined : generateMarket({ ...QUICK_SYNTH_CONFIG, ...marketConfig, seed: o.seed });
   const ds = market?.dataset ?? loadDataset(o.data!).dataset;
   // real data: the dates from the first news item on (prices often start decades earlier)
@@ -675,7 +692,7 @@ export async function trainQuick(o: QuickTrainOptions): Promise<QuickTrainResult
     lookahead,
     seed: o.seed,
     extra: {
-      preset: 'quick',
+      preset,
       model: 'micro',
       teacher: o.teacher
         ? { backend: o.teacher.model.backend, model: o.teacher.model.modelId, method: o.teacher.method ?? 'generate' }

@@ -18,7 +18,7 @@ import type { ReportSection } from '../../report/write.ts';
 import { scoreScale } from './prompt.ts';
 import { evaluateFinrllama, type FinrllamaEvaluation, finrllamaNumbers, finrllamaSection } from './report.ts';
 import { ridgeYardstick } from './ridge.ts';
-import { readJsonFile, testDates } from './run.ts';
+import { readJsonFile, testDates, validationSplit } from './run.ts';
 import { decisionDates, scoreNews, teacherModel } from './score.ts';
 
 /** The committed model pair (resolved from this file, so it works from any working directory). */
@@ -100,11 +100,9 @@ export async function finrllamaDemo(
   const rlmf = await scoreRunModel(join(dir, 'rlmf'), ds, dates, prompt, run.seed);
   o.onStep?.('finrllama rlmf scored');
   const teacher = await scoreNews(teacherModel({ signalStrength: S }), ds, dates, { prompt, seed: run.seed });
-  const train = decisionDates(ds, run.split.trainFrom, run.split.trainTo);
-  const nVal = Math.floor(train.length * 0.2);
   const ridge = ridgeYardstick(
     ds,
-    { fit: train.slice(0, train.length - nVal), validation: train.slice(train.length - nVal), test: dates },
+    { ...validationSplit(decisionDates(ds, run.split.trainFrom, run.split.trainTo)), test: dates },
     { prompt, lookahead: run.lookahead, basis: 'excess', seed: run.seed },
   ).records;
   const evaluation = evaluateFinrllama(

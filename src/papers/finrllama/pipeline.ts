@@ -60,7 +60,7 @@ import { headlinesFromPrompt, type PromptOptions, scoreScale } from './prompt.ts
 import { writeFinrllamaReport } from './report.ts';
 import { forwardReturns, type RewardMode, tickerReward } from './reward.ts';
 import { ridgeYardstick } from './ridge.ts';
-import { defaultSplit, parseRunConfig, readRunConfig, writeRunConfig, writeScores } from './run.ts';
+import { defaultSplit, parseRunConfig, readRunConfig, validationSplit, writeRunConfig, writeScores } from './run.ts';
 import {
   decisionDates,
   expectedScore,
@@ -640,9 +640,8 @@ export async function trainQuick(o: QuickTrainOptions): Promise<QuickTrainResult
   const trainDates = decisionDates(ds, split.trainFrom, split.trainTo);
   const testDates = decisionDates(ds, split.testFrom, split.testTo).slice(0, o.testDays ?? Number.POSITIVE_INFINITY);
   split.testTo = testDates[testDates.length - 1];
-  const nVal = Math.floor(trainDates.length * (o.validationFraction ?? 0.2));
-  const valDates = trainDates.slice(trainDates.length - nVal);
-  const rlDates = trainDates.slice(0, trainDates.length - nVal).slice(0, o.rlDays ?? Number.POSITIVE_INFINITY);
+  const { fit: fitDates, validation: valDates } = validationSplit(trainDates, o.validationFraction);
+  const rlDates = fitDates.slice(0, o.rlDays ?? Number.POSITIVE_INFINITY);
   const lastTrainMs = closeDecisionTime(ds, split.trainTo);
   const corpus = market
     ? trainingCorpus(market.corpus, ds, lastTrainMs)
@@ -965,12 +964,7 @@ export async function trainQuick(o: QuickTrainOptions): Promise<QuickTrainResult
   const ridge = ridgeYardstick(
     ds,
     { fit: rlDates, validation: valDates, test: testDates },
-    {
-      prompt,
-      lookahead,
-      basis: rewardBasis,
-      seed: o.seed,
-    },
+    { prompt, lookahead, basis: rewardBasis, seed: o.seed },
   );
   log({
     phase: 'ridge',
@@ -978,9 +972,8 @@ export async function trainQuick(o: QuickTrainOptions): Promise<QuickTrainResult
     features: ridge.fit.features,
     validation_ic: ridge.fit.validationIc,
   });
-  const ridgeRecords = ridge.records;
   const evaluation: Record<string, VariantEvaluation> = {};
-  for (const [name, recs] of [...(await scoreAll(testDates)), ['ridge', ridgeRecords] as [string, ScoreRecord[]]]) {
+  for (const [name, recs] of [...(await scoreAll(testDates)), ['ridge', ridge.records] as [string, ScoreRecord[]]]) {
     writeScores(o.out, name, recs);
     evaluation[name] = evaluateScores(ds, recs, {
       from: split.testFrom,

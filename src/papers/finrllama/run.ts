@@ -160,6 +160,15 @@ export function readRunScores(dir: string): Map<string, ScoreRecord[]> {
   return out;
 }
 
+/** The training dates as REINFORCE dates (`fit`) and the validation slice: the last ⌊fraction · n⌋ of them. */
+export function validationSplit(
+  trainDates: readonly IsoDate[],
+  fraction = 0.2,
+): { fit: IsoDate[]; validation: IsoDate[] } {
+  const cut = trainDates.length - Math.floor(trainDates.length * fraction);
+  return { fit: trainDates.slice(0, cut), validation: trainDates.slice(cut) };
+}
+
 /** The held-out decision dates of a split. */
 export function testDates(ds: Dataset, split: RunConfig['split']): IsoDate[] {
   return tradingDates(ds).filter((d) => d >= split.testFrom && d <= split.testTo);

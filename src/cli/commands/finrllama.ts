@@ -243,7 +243,7 @@ export function registerFinrllama(program: Command): void {
     )
     .requiredOption(
       '--preset <name>',
-      'quick: micro model, 8 tickers x 2 years, minutes on 2 cores | full: the same on 16 tickers x 4 years (about 4x the feedback and the time); the synthetic market unless --data',
+      'quick: micro model, 8 tickers x 2 years, minutes on 2 cores | full: the same on 16 tickers x 4 years (4x the feedback, about 3x the time); the synthetic market unless --data',
     )
     .requiredOption(
       '--out <dir>',

@@ -3,12 +3,12 @@
 // slice, the word-list teacher and the yardstick on the held-out period (IC, contest Sharpe).
 //   node scripts/finrllama-ridge-sweep.ts --preset quick --seeds 0-11 [--market '{"days":1008}'] [--train-share 0.75]
 import { parseArgs } from 'node:util';
+import { parseChoiceOption } from '../src/cli/common.ts';
 import { generateMarket, QUICK_SYNTH_CONFIG } from '../src/data/synth/index.ts';
 import { evaluateScores } from '../src/papers/finrllama/evaluate.ts';
-import { type FinrllamaPreset, PRESET_MARKET } from '../src/papers/finrllama/pipeline.ts';
-import { ridgeExamples, ridgeYardstick } from '../src/papers/finrllama/ridge.ts';
-import { defaultSplit, validationSplit } from '../src/papers/finrllama/run.ts';
-import { decisionDates } from '../src/papers/finrllama/score.ts';
+import { ridgeYardstick } from '../src/papers/finrllama/ridge.ts';
+import { defaultSplit, FINRLLAMA_PRESETS, PRESET_MARKET, validationSplit } from '../src/papers/finrllama/run.ts';
+import { decisionDates, scoreNews, teacherModel } from '../src/papers/finrllama/score.ts';
 
 const { values: a } = parseArgs({
   options: {
@@ -19,7 +19,8 @@ const { values: a } = parseArgs({
   },
 });
 const [lo, hi] = (a.seeds as string).split('-').map(Number);
-const market = { ...PRESET_MARKET[a.preset as FinrllamaPreset], ...JSON.parse(a.market as string) };
+const preset = parseChoiceOption('preset', a.preset as string, FINRLLAMA_PRESETS) ?? 'quick';
+const market = { ...PRESET_MARKET[preset], ...JSON.parse(a.market as string) };
 const prompt = { variant: 'compact' as const, signalStrength: 10 };
 const o = { prompt, lookahead: 3, basis: 'excess' as const };
 const diffs: number[] = [];
@@ -30,10 +31,8 @@ for (let seed = lo; seed <= (hi ?? lo); seed++) {
   const test = decisionDates(ds, split.testFrom, split.testTo);
   const dates = { ...validationSplit(decisionDates(ds, split.trainFrom, split.trainTo)), test };
   const ridge = ridgeYardstick(ds, dates, { ...o, seed });
-  const teacher = ridgeExamples(ds, test, { ...o, withReturn: false }).map((x, i) => ({
-    ...ridge.records[i],
-    score: x.teacher,
-  }));
+  // the teacher variant exactly as a run scores it
+  const teacher = await scoreNews(teacherModel({ signalStrength: 10 }), ds, test, { prompt, seed });
   const ev = (recs: typeof teacher) =>
     evaluateScores(ds, recs, { from: split.testFrom, to: split.testTo, signalStrength: 10, lookahead: 3 });
   const t = ev(teacher);

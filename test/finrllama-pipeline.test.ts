@@ -9,16 +9,14 @@ import { importDataset, writeImportedDataset } from '../src/data/import/index.ts
 import { closeDecisionTime, createMarketView } from '../src/data/pit.ts';
 import { generateMarket, QUICK_SYNTH_CONFIG } from '../src/data/synth/index.ts';
 import { createFakeModel } from '../src/lm/fake.ts';
+import { loadRunModel, scheduledLr, trainingCorpus, trainQuick } from '../src/papers/finrllama/pipeline.ts';
+import { headlinesAt, headlinesFromPrompt } from '../src/papers/finrllama/prompt.ts';
 import {
   FINRLLAMA_FULL_MARKET,
   FINRLLAMA_QUICK_MARKET,
-  loadRunModel,
-  scheduledLr,
-  trainingCorpus,
-  trainQuick,
-} from '../src/papers/finrllama/pipeline.ts';
-import { headlinesAt, headlinesFromPrompt } from '../src/papers/finrllama/prompt.ts';
-import { readRunConfig, readRunScores } from '../src/papers/finrllama/run.ts';
+  readRunConfig,
+  readRunScores,
+} from '../src/papers/finrllama/run.ts';
 import { teacherScore } from '../src/papers/finrllama/teacher.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'finrllama-pipeline-'));

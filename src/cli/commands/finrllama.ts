@@ -12,6 +12,7 @@ import { scoreScale } from '../../papers/finrllama/prompt.ts';
 import {
   type DataSource,
   defaultSplit,
+  FINRLLAMA_PRESETS,
   loadSource,
   type RunConfig,
   readRunConfig,
@@ -171,7 +172,7 @@ interface TrainFlags {
 }
 
 export async function runFinrllamaTrain(f: TrainFlags): Promise<Record<string, unknown>> {
-  const preset = parseChoiceOption('preset', f.preset, ['quick', 'full'] as const) ?? 'quick';
+  const preset = parseChoiceOption('preset', f.preset, FINRLLAMA_PRESETS) ?? 'quick';
   if (!f.resume && (existsSync(join(f.out, 'config.json')) || existsSync(join(f.out, 'scores'))))
     throw new UsageError(`--out ${f.out} already holds a finrllama run: choose a new directory, or --resume it`);
   const int = (n: string, v: string | undefined, min = 0) => parseNumberOption(n, v, { integer: true, min });

@@ -60,7 +60,16 @@ import { headlinesFromPrompt, type PromptOptions, scoreScale } from './prompt.ts
 import { writeFinrllamaReport } from './report.ts';
 import { forwardReturns, type RewardMode, tickerReward } from './reward.ts';
 import { ridgeYardstick } from './ridge.ts';
-import { defaultSplit, parseRunConfig, readRunConfig, validationSplit, writeRunConfig, writeScores } from './run.ts';
+import {
+  defaultSplit,
+  type FinrllamaPreset,
+  PRESET_MARKET,
+  parseRunConfig,
+  readRunConfig,
+  validationSplit,
+  writeRunConfig,
+  writeScores,
+} from './run.ts';
 import {
   decisionDates,
   expectedScore,
@@ -422,23 +431,6 @@ async function expectedScoresWith(
   }
   return out;
 }
-
-/** The quick preset's market: QUICK with 8 tickers and 2 company news per ticker per week (about 1,300 scored pairs). */
-export const FINRLLAMA_QUICK_MARKET: SynthConfigInput = { tickers: 8, newsPerTickerPerWeek: 2 };
-/**
- * The full preset's market: 16 tickers over 1,008 trading days (four years, as the paper's 2020-2023; the 70/30 split
- * trains on the first 2.8 and holds out the last 1.2), 2 company news per ticker per week: about 5,500 scored pairs,
- * four times the quick preset's feedback (docs/papers/finrllama.md, "What the feedback can teach").
- */
-export const FINRLLAMA_FULL_MARKET: SynthConfigInput = { tickers: 16, newsPerTickerPerWeek: 2, days: 1008 };
-
-export type FinrllamaPreset = 'quick' | 'full';
-
-/** The synthetic market of a preset (QUICK_SYNTH_CONFIG + these fields). */
-export const PRESET_MARKET: Record<FinrllamaPreset, SynthConfigInput> = {
-  quick: FINRLLAMA_QUICK_MARKET,
-  full: FINRLLAMA_FULL_MARKET,
-};
 
 /** One scored (date, ticker) of REINFORCE: its prompt and the forward return its reward reads. */
 interface RlPrompt {

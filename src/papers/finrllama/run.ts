@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { loadDataset } from '../../data/dataset.ts';
 import { DataError, type DataIssue, UsageError } from '../../data/errors.ts';
 import { tradingDates } from '../../data/pit.ts';
-import { generateMarket, parseSynthConfig, QUICK_SYNTH_CONFIG } from '../../data/synth/index.ts';
+import { generateMarket, parseSynthConfig, QUICK_SYNTH_CONFIG, type SynthConfigInput } from '../../data/synth/index.ts';
 import { isIsoDate } from '../../data/time.ts';
 import type { Dataset, IsoDate } from '../../data/types.ts';
 import { writeFileAtomic, writeJsonAtomic } from '../../util/fs.ts';
@@ -159,6 +159,26 @@ export function readRunScores(dir: string): Map<string, ScoreRecord[]> {
   for (const f of readdirSync(sd).sort()) if (f.endsWith('.jsonl')) out.set(f.slice(0, -6), readScores(join(sd, f)));
   return out;
 }
+
+/** The quick preset's market: QUICK with 8 tickers and 2 company news per ticker per week (about 1,300 scored pairs). */
+export const FINRLLAMA_QUICK_MARKET: SynthConfigInput = { tickers: 8, newsPerTickerPerWeek: 2 };
+/**
+ * The full preset's market: 16 tickers over 1,008 trading days (four years, as the paper's 2020-2023; the 70/30 split
+ * trains on the first 2.8 and holds out the last 1.2), 2 company news per ticker per week: about 5,500 scored pairs,
+ * four times the quick preset's feedback (docs/papers/finrllama.md, "What the feedback can teach").
+ */
+export const FINRLLAMA_FULL_MARKET: SynthConfigInput = { tickers: 16, newsPerTickerPerWeek: 2, days: 1008 };
+
+/** The synthetic market of a preset (QUICK_SYNTH_CONFIG + these fields). */
+export const PRESET_MARKET = {
+  quick: FINRLLAMA_QUICK_MARKET,
+  full: FINRLLAMA_FULL_MARKET,
+} as const satisfies Record<string, SynthConfigInput>;
+
+export type FinrllamaPreset = keyof typeof PRESET_MARKET;
+
+/** The preset names, in the order the CLI lists them. */
+export const FINRLLAMA_PRESETS = Object.keys(PRESET_MARKET) as FinrllamaPreset[];
 
 /** The training dates as REINFORCE dates (`fit`) and the validation slice: the last ⌊fraction · n⌋ of them. */
 export function validationSplit(
